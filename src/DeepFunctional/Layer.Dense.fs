@@ -1,0 +1,92 @@
+namespace DeepFunctional
+
+open System
+
+/// How a layer draws its initial weights.
+[<RequireQualifiedAccess>]
+type WeightInit =
+    /// W and B from the standard normal distribution (the book's default).
+    | StandardNormal
+    /// Glorot's normal initialisation: standard deviation √(2/(in+out)).
+    | Glorot
+    /// The book's 2019 "glorot": standard deviation 2/(in+out) (for book-compatible runs).
+    | BookGlorot
+
+/// The description of a dense (fully connected) layer: X·W + B, then an activation.
+type DenseSpec =
+    { /// The number of output units.
+      Neurons: int
+      /// The activation after the affine part.
+      Activation: Activation
+      /// How W and B are drawn.
+      WeightInit: WeightInit }
+
+/// The parameters of a dense layer.
+type DenseParams<'T> =
+    { /// Weights: [inFeatures; neurons].
+      W: Tensor<'T>
+      /// Bias row: [1; neurons].
+      B: Tensor<'T> }
+
+/// The gradients of a dense layer's parameters.
+type DenseGrads<'T> =
+    { /// The gradient of W: [inFeatures; neurons].
+      dW: Tensor<'T>
+      /// The gradient of B: [1; neurons].
+      dB: Tensor<'T> }
+
+/// What a dense layer's forward pass saw, for its backward pass.
+type DenseCache<'T> =
+    { /// The input: [batch; inFeatures].
+      X: Tensor<'T>
+      /// The affine result X·W + B: [batch; neurons].
+      Z: Tensor<'T>
+      /// The activation's output: [batch; neurons].
+      Y: Tensor<'T> }
+
+/// The dense layer: `WeightMultiply`, `BiasAdd` and an activation.
+[<RequireQualifiedAccess>]
+module Dense =
+
+    /// A dense layer of `neurons` units with the given activation and standard-normal weights.
+    /// <exception cref="InvalidValueException">when neurons is not positive.</exception>
+    let create (neurons: int) (activation: Activation) =
+        if neurons < 1 then
+            raise (InvalidValueException("Dense.create", "a positive number of neurons", string neurons))
+        { Neurons = neurons; Activation = activation; WeightInit = WeightInit.StandardNormal }
+
+    /// The standard deviation of the initial weights for `inputs` inputs.
+    let initScale (spec: DenseSpec) (inputs: int) =
+        match spec.WeightInit with
+        | WeightInit.StandardNormal -> 1.0
+        | WeightInit.Glorot -> sqrt (2.0 / float (inputs + spec.Neurons))
+        | WeightInit.BookGlorot -> 2.0 / float (inputs + spec.Neurons)
+
+    /// Draws W = normal(0, s, [inputs; neurons]) then B = normal(0, s, [1; neurons]) from the
+    /// generator, in that order (NumPy's `normal`, which for s = 1 equals `randn`).
+    let init (spec: DenseSpec) (inputs: int) (rng: Rng) : DenseParams<'T> * Rng =
+        if inputs < 1 then
+            raise (InvalidValueException("Dense.init", "at least one input feature", string inputs))
+        let s = initScale spec inputs
+        let w, rng = Rng.normal 0.0 s (inputs * spec.Neurons) rng
+        let b, rng = Rng.normal 0.0 s spec.Neurons rng
+        { W = Tensor.ofFloats [| inputs; spec.Neurons |] w
+          B = Tensor.ofFloats [| 1; spec.Neurons |] b }, rng
+
+    /// x: [batch; inFeatures] -> y: [batch; neurons], with what backward needs.
+    /// <exception cref="ShapeMismatchException">when x's columns differ from W's rows.</exception>
+    let forward (spec: DenseSpec) (p: DenseParams<'T>) (x: Tensor<'T>) =
+        Shape.checkRank "Dense.forward" "input" 2 x.Dims
+        Shape.checkColumns "Dense.forward" (sprintf "input (W is %s)" (Shape.format p.W.Dims)) p.W.Dims.[0] x.Dims
+        let z = BiasAdd.forward (WeightMultiply.forward x p.W) p.B
+        let y = Activation.forward spec.Activation z
+        y, { X = x; Z = z; Y = y }
+
+    /// dy: [batch; neurons] -> (dx: [batch; inFeatures], the parameter gradients).
+    let backward (spec: DenseSpec) (p: DenseParams<'T>) (cache: DenseCache<'T>) (dy: Tensor<'T>) =
+        Shape.checkSame "Dense.backward" "output" cache.Y.Dims "dy" dy.Dims
+        let dz = Activation.backward spec.Activation cache.Z cache.Y dy
+        let xw = cache.Z // BiasAdd's input has the output's shape
+        let dxw, dB = BiasAdd.backward xw p.B dz
+        let dx, dW = WeightMultiply.backward cache.X p.W dxw
+        dx, { dW = dW; dB = dB }

@@ -1,0 +1,56 @@
+namespace DeepFunctional
+
+/// Every shape check of the library, in one place. Each check raises
+/// `ShapeMismatchException` naming the operation and both shapes.
+[<RequireQualifiedAccess>]
+module Shape =
+
+    /// Formats a shape as `3x4` (or `[]` for a scalar).
+    let format (shape: int[]) =
+        if shape.Length = 0 then "[]" else shape |> Array.map string |> String.concat "x"
+
+    /// The number of elements a tensor of this shape holds.
+    let count (shape: int[]) = Array.fold (*) 1 shape
+
+    /// Checks that no dimension is negative (zero is allowed: empty tensors exist).
+    let checkValid (op: string) (shape: int[]) =
+        if shape |> Array.exists (fun d -> d < 0) then
+            raise (ShapeMismatchException(op, "non-negative dimensions", format shape))
+
+    /// Checks that a shape has the given rank.
+    let checkRank (op: string) (name: string) (rank: int) (shape: int[]) =
+        if shape.Length <> rank then
+            raise (ShapeMismatchException(op, sprintf "%s of rank %d" name rank, sprintf "%s of shape %s" name (format shape)))
+
+    /// Checks that two shapes are equal (elementwise operations, gradients against outputs).
+    let checkSame (op: string) (nameA: string) (a: int[]) (nameB: string) (b: int[]) =
+        if a <> b then
+            raise (ShapeMismatchException(op, sprintf "%s with the shape of %s (%s)" nameB nameA (format a), sprintf "%s of shape %s" nameB (format b)))
+
+    /// Checks that `a · b` is defined for matrices: a is m×k, b is k×n. Returns (m, k, n).
+    let checkMatmul (op: string) (a: int[]) (b: int[]) =
+        checkRank op "left operand" 2 a
+        checkRank op "right operand" 2 b
+        if a.[1] <> b.[0] then
+            raise (ShapeMismatchException(op, sprintf "right operand with %d rows to match the left operand %s" a.[1] (format a), sprintf "right operand %s" (format b)))
+        a.[0], a.[1], b.[1]
+
+    /// Checks that a row vector (1×n) can be broadcast over the rows of an m×n matrix.
+    let checkRowBroadcast (op: string) (x: int[]) (row: int[]) =
+        checkRank op "input" 2 x
+        checkRank op "bias" 2 row
+        if row.[0] <> 1 || row.[1] <> x.[1] then
+            raise (ShapeMismatchException(op, sprintf "bias of shape 1x%d for input %s" x.[1] (format x), sprintf "bias %s" (format row)))
+
+    /// Checks that two matrices have the same number of rows (inputs against targets).
+    let checkSameRows (op: string) (nameA: string) (a: int[]) (nameB: string) (b: int[]) =
+        checkRank op nameA 2 a
+        checkRank op nameB 2 b
+        if a.[0] <> b.[0] then
+            raise (ShapeMismatchException(op, sprintf "%s with %d rows like %s (%s)" nameB a.[0] nameA (format a), sprintf "%s of shape %s" nameB (format b)))
+
+    /// Checks that a matrix has the given number of columns.
+    let checkColumns (op: string) (name: string) (cols: int) (shape: int[]) =
+        checkRank op name 2 shape
+        if shape.[1] <> cols then
+            raise (ShapeMismatchException(op, sprintf "%s with %d columns" name cols, sprintf "%s of shape %s" name (format shape)))

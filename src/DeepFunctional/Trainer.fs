@@ -1,0 +1,159 @@
+namespace DeepFunctional
+
+open System
+open System.Threading
+
+/// The settings of `Trainer.fit`, named as in the book.
+type FitOptions =
+    { /// Passes over the training data.
+      Epochs: int
+      /// Evaluate on the test data every this many epochs.
+      EvalEvery: int
+      /// Rows per batch (the last batch of an epoch may be shorter).
+      BatchSize: int
+      /// The seed of the generator that permutes the training rows.
+      Seed: int64
+      /// Draw the network's parameters afresh before training.
+      Restart: bool
+      /// Stop when an evaluation does not improve, keeping the best evaluated model.
+      EarlyStopping: bool }
+
+/// Defaults of `FitOptions`.
+[<RequireQualifiedAccess>]
+module FitOptions =
+    /// The book's defaults: 100 epochs, eval every 10, batch 32, seed 1, restart, early stopping.
+    let defaults =
+        { Epochs = 100; EvalEvery = 10; BatchSize = 32; Seed = 1L; Restart = true; EarlyStopping = true }
+
+/// What happens during training, reported as it happens.
+type TrainingEvent =
+    /// A batch was trained on (1-based epoch and batch numbers; the batch's loss).
+    | BatchCompleted of epoch: int * batch: int * batches: int * loss: float
+    /// An epoch ended.
+    | EpochCompleted of epoch: int * epochs: int
+    /// The test loss was computed after an epoch and training goes on; `improved` tells
+    /// whether it beat the best so far.
+    | Evaluated of epoch: int * loss: float * improved: bool
+    /// The test loss after `epoch` did not improve on `bestLoss`, so training stopped and the
+    /// model of `bestEpoch` was kept (0 when no evaluation had a finite loss: the last model is kept).
+    | EarlyStopped of epoch: int * loss: float * bestLoss: float * bestEpoch: int
+
+/// One evaluation on the test data.
+type Evaluation =
+    { /// The 1-based epoch after which it was computed.
+      Epoch: int
+      /// The test loss.
+      Loss: float }
+
+/// What `Trainer.fit` returns.
+type FitResult<'T> =
+    { /// The trained network (the best evaluated one when training stopped early).
+      Network: NeuralNetwork<'T>
+      /// The optimizer's state after the last step.
+      OptimizerState: OptimizerState
+      /// Every evaluation, in order.
+      Evaluations: Evaluation list
+      /// The epoch training stopped at early, if it did.
+      StoppedEarlyAt: int option
+      /// The generator after training (to continue a seeded run).
+      Rng: Rng }
+
+/// The training loop of the book's `Trainer`, as a pure function with an event callback.
+[<RequireQualifiedAccess>]
+module Trainer =
+
+    /// The line the book prints for an event, if it prints one.
+    let bookLine (event: TrainingEvent) : string option =
+        match event with
+        | Evaluated (e, loss, _) -> Some(sprintf "Validation loss after %d epochs is %.3f" e loss)
+        | EarlyStopped (e, _, best, bestEpoch) ->
+            Some(sprintf "Loss increased after epoch %d, final loss was %.3f, using the model from epoch %d" e best bestEpoch)
+        | _ -> None
+
+    let private validate (o: FitOptions) (net: NeuralNetwork<'T>) (xTrain: Tensor<'T>) (yTrain: Tensor<'T>) (xTest: Tensor<'T>) (yTest: Tensor<'T>) =
+        let op = "Trainer.fit"
+        let positive name v =
+            if v < 1 then raise (InvalidValueException(op, sprintf "%s of at least 1" name, string v))
+        positive "epochs" o.Epochs
+        positive "eval_every" o.EvalEvery
+        positive "batch_size" o.BatchSize
+        if o.Seed < 0L || o.Seed > int64 UInt32.MaxValue then
+            raise (InvalidValueException(op, "a seed in 0..4294967295", string o.Seed))
+        Shape.checkSameRows op "x_train" xTrain.Dims "y_train" yTrain.Dims
+        Shape.checkSameRows op "x_test" xTest.Dims "y_test" yTest.Dims
+        Shape.checkColumns op "x_test" xTrain.Dims.[1] xTest.Dims
+        Shape.checkColumns op "y_test" yTrain.Dims.[1] yTest.Dims
+        if xTrain.Dims.[0] = 0 then raise (InvalidValueException(op, "at least one training row", "none"))
+        if xTest.Dims.[0] = 0 then raise (InvalidValueException(op, "at least one test row", "none"))
+        for name, t in [ "x_train", xTrain; "y_train", yTrain; "x_test", xTest; "y_test", yTest ] do
+            Tensor.checkFinite op name t |> ignore
+        if not o.Restart then
+            match net.Params with
+            | Some _ -> NeuralNetwork.forward net (Tensor.sliceRows 0 1 xTrain) |> ignore // fails early on a feature mismatch
+            | None -> ()
+
+    /// Trains `net` as the book's `Trainer.fit` does: seeds the generator, then every epoch
+    /// permutes the training rows (composing with the previous order), trains batch by batch
+    /// with one optimizer step each, and every `EvalEvery` epochs computes the test loss; with
+    /// early stopping, the first evaluation that does not improve ends training and the best
+    /// evaluated model is kept. `onEvent` sees every batch, epoch and evaluation; the
+    /// cancellation token is checked between batches (OperationCanceledException).
+    let fitWith (onEvent: TrainingEvent -> unit) (cancellation: CancellationToken) (options: FitOptions) (optimizer: Optimizer)
+                (net: NeuralNetwork<'T>) (xTrain: Tensor<'T>) (yTrain: Tensor<'T>) (xTest: Tensor<'T>) (yTest: Tensor<'T>) : FitResult<'T> =
+        validate options net xTrain yTrain xTest yTest
+        let n = xTrain.Dims.[0]
+        let batches = (n + options.BatchSize - 1) / options.BatchSize
+        let mutable rng = Rng.seed options.Seed
+        let mutable net = if options.Restart then NeuralNetwork.reset net else net
+        let mutable state = Optimizer.init optimizer
+        let mutable order = Array.init n id
+        let mutable best = Double.PositiveInfinity
+        let mutable bestNet = net
+        let mutable bestEpoch = 0
+        let mutable evaluations = []
+        let mutable stoppedAt = None
+        let mutable epoch = 1
+        while epoch <= options.Epochs && stoppedAt.IsNone do
+            let perm, r = Rng.permutation n rng
+            rng <- r
+            order <- Array.map (fun i -> order.[i]) perm
+            for b in 0 .. batches - 1 do
+                cancellation.ThrowIfCancellationRequested()
+                let start = b * options.BatchSize
+                let rows = Array.sub order start (min options.BatchSize (n - start))
+                let xb = Tensor.gatherRows rows xTrain
+                let yb = Tensor.gatherRows rows yTrain
+                if not (NeuralNetwork.isInitialised net) then
+                    let initialised, r = NeuralNetwork.initialise xb rng net
+                    net <- initialised
+                    rng <- r
+                let loss, grads = NeuralNetwork.trainBatch net xb yb
+                let ps, s = Optimizer.step optimizer state (NeuralNetwork.parameters net) (NeuralNetwork.gradients grads)
+                net <- NeuralNetwork.withParameters ps net
+                state <- s
+                onEvent (BatchCompleted(epoch, b + 1, batches, loss))
+            onEvent (EpochCompleted(epoch, options.Epochs))
+            if epoch % options.EvalEvery = 0 then
+                let loss = NeuralNetwork.loss net xTest yTest
+                let improved = loss < best
+                evaluations <- { Epoch = epoch; Loss = loss } :: evaluations
+                if improved || not options.EarlyStopping then
+                    onEvent (Evaluated(epoch, loss, improved))
+                if improved then
+                    best <- loss
+                    bestNet <- net
+                    bestEpoch <- epoch
+                elif options.EarlyStopping then
+                    onEvent (EarlyStopped(epoch, loss, best, bestEpoch))
+                    if bestEpoch > 0 then net <- bestNet
+                    stoppedAt <- Some epoch
+            epoch <- epoch + 1
+        { Network = net
+          OptimizerState = state
+          Evaluations = List.rev evaluations
+          StoppedEarlyAt = stoppedAt
+          Rng = rng }
+
+    /// `fitWith` without events or cancellation.
+    let fit (options: FitOptions) (optimizer: Optimizer) (net: NeuralNetwork<'T>) (xTrain: Tensor<'T>) (yTrain: Tensor<'T>) (xTest: Tensor<'T>) (yTest: Tensor<'T>) =
+        fitWith ignore CancellationToken.None options optimizer net xTrain yTrain xTest yTest

@@ -196,12 +196,20 @@ module Tensor =
         let s: 'T = sum t
         s / 'T.CreateTruncating t.Length
 
+    /// Runs the matrix-multiply kernel at the concrete element type, so that the kernel's
+    /// SIMD constraints do not spread to every generic caller.
+    let private gemm (transA: bool) (transB: bool) (m: int) (n: int) (k: int) (a: 'T[]) (b: 'T[]) (c: 'T[]) =
+        match box a, box b, box c with
+        | (:? (float[]) as a), (:? (float[]) as b), (:? (float[]) as c) -> Gemm.multiply transA transB m n k a b c
+        | (:? (float32[]) as a), (:? (float32[]) as b), (:? (float32[]) as c) -> Gemm.multiply transA transB m n k a b c
+        | _ -> raise (NotSupportedException(sprintf "Tensor.matmul: expected float or float32 elements, got %s" typeof<'T>.Name))
+
     /// The matrix product a·b: [m; k] · [k; n] -> [m; n].
     /// <exception cref="ShapeMismatchException">when the inner dimensions differ.</exception>
     let matmul (a: Tensor<'T>) (b: Tensor<'T>) =
         let m, k, n = Shape.checkMatmul "Tensor.matmul" a.Dims b.Dims
         let c = Array.zeroCreate (m * n)
-        Gemm.multiply false false m n k a.Data b.Data c
+        gemm false false m n k a.Data b.Data c
         Tensor<'T>([| m; n |], c)
 
     /// aᵀ·b without forming aᵀ: [k; m]ᵀ · [k; n] -> [m; n] (a weight gradient Xᵀ·dY).
@@ -210,7 +218,7 @@ module Tensor =
         let _, k, n = Shape.checkMatmul "Tensor.matmulTN" [| a.Dims.[1]; a.Dims.[0] |] b.Dims
         let m = a.Dims.[1]
         let c = Array.zeroCreate (m * n)
-        Gemm.multiply true false m n k a.Data b.Data c
+        gemm true false m n k a.Data b.Data c
         Tensor<'T>([| m; n |], c)
 
     /// a·bᵀ without forming bᵀ: [m; k] · [n; k]ᵀ -> [m; n] (an input gradient dY·Wᵀ).
@@ -219,7 +227,7 @@ module Tensor =
         let m, k, _ = Shape.checkMatmul "Tensor.matmulNT" a.Dims [| b.Dims.[1]; b.Dims.[0] |]
         let n = b.Dims.[0]
         let c = Array.zeroCreate (m * n)
-        Gemm.multiply false true m n k a.Data b.Data c
+        gemm false true m n k a.Data b.Data c
         Tensor<'T>([| m; n |], c)
 
     /// The transpose of a matrix.

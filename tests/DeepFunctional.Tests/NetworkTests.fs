@@ -1,0 +1,93 @@
+module DeepFunctional.Tests.NetworkTests
+
+open System
+open Expecto
+open DeepFunctional
+open DeepFunctional.Tests.Check
+
+let twoLayers =
+    [ Layer.Dense (Dense.create 4 Activation.Sigmoid); Layer.Dense (Dense.create 2 Activation.Linear) ]
+
+let net<'T when 'T :> Numerics.IFloatingPointIeee754<'T>> seeding : NeuralNetwork<'T> =
+    NeuralNetwork.create twoLayers Loss.MeanSquaredError 42L |> NeuralNetwork.withSeeding seeding
+
+/// The whole network's parameter gradients against finite differences of its loss.
+let wholeNetworkGradCheck<'T when 'T :> Numerics.IFloatingPointIeee754<'T>> (p: Precision) =
+    let x = randomTensor<'T> 1L [| 6; 3 |]
+    let y = randomTensor<'T> 2L [| 6; 2 |]
+    let n, _ = NeuralNetwork.initialise x (Rng.seed 0L) (net<'T> Seeding.PerNetwork)
+    let _, grads = NeuralNetwork.trainBatch n x y
+    let ps = NeuralNetwork.parameters n
+    let gs = NeuralNetwork.gradients grads
+    ps |> List.iteri (fun i param ->
+        let f (t: Tensor<'T>) =
+            let replaced = ps |> List.mapi (fun j q -> if i = j then t else q)
+            NeuralNetwork.loss (NeuralNetwork.withParameters replaced n) x y
+        let r = GradCheck.compare p.Delta f param gs.[i]
+        Expect.isLessThan r.MaxRelError p.GradTolerance (sprintf "parameter %d" i))
+
+[<Tests>]
+let tests =
+    testList "NeuralNetwork" [
+        testCase "NeuralNetwork.initialise draws W then B for each layer with the right shapes" <| fun () ->
+            let n, _ = NeuralNetwork.initialise (Tensor.zeros<float> [| 5; 3 |]) (Rng.seed 1L) (net Seeding.PerNetwork)
+            Expect.equal (NeuralNetwork.parameters n |> List.map (fun t -> t.Shape)) [ [| 3; 4 |]; [| 1; 4 |]; [| 4; 2 |]; [| 1; 2 |] ] "W1, B1, W2, B2"
+
+        testCase "in book seeding every layer starts from the network seed's stream" <| fun () ->
+            let n, _ = NeuralNetwork.initialise (Tensor.zeros<float> [| 5; 3 |]) (Rng.seed 1L) (net Seeding.Book)
+            let expected, _ = Rng.standardNormals 12 (Rng.seed 42L)
+            let ps = NeuralNetwork.parameters n
+            Expect.equal (ps.[0].ToArray()) expected "W1 = randn(3, 4) after seed(42)"
+            Expect.equal (ps.[2].ToArray()) (Array.truncate 8 expected) "W2 = randn(4, 2) after seed(42) again"
+
+        testCase "in book seeding training continues from the stream after the last layer's draws" <| fun () ->
+            let _, rng = NeuralNetwork.initialise (Tensor.zeros<float> [| 5; 3 |]) (Rng.seed 1L) (net Seeding.Book)
+            let _, expected = Rng.standardNormals (8 + 2) (Rng.seed 42L)
+            Expect.equal rng expected "the generator after randn(4, 2) and randn(1, 2)"
+
+        testCase "in per-network seeding layers draw different numbers and training's generator is untouched" <| fun () ->
+            let start = Rng.seed 1L
+            let n, rng = NeuralNetwork.initialise (Tensor.zeros<float> [| 5; 3 |]) start (net Seeding.PerNetwork)
+            let ps = NeuralNetwork.parameters n
+            Expect.notEqual (ps.[2].ToArray()) (Array.truncate 8 (ps.[0].ToArray())) "layers differ"
+            Expect.equal rng start "training's generator is unchanged"
+
+        testCase "NeuralNetwork.forward before initialisation raises InvalidOperationException naming the operation" <| fun () ->
+            let e = Expect.throwsC (fun () -> NeuralNetwork.forward (net<float> Seeding.PerNetwork) (Tensor.zeros [| 1; 3 |]) |> ignore) id
+            Expect.isTrue (e :? InvalidOperationException) "typed"
+            Expect.stringContains e.Message "NeuralNetwork.forward" "names the operation"
+
+        testCase "NeuralNetwork.forward refuses inputs with the wrong number of features" <| fun () ->
+            let n, _ = NeuralNetwork.initialise (Tensor.zeros<float> [| 5; 3 |]) (Rng.seed 1L) (net Seeding.PerNetwork)
+            throwsShape "Dense.forward" (fun () -> NeuralNetwork.forward n (Tensor.zeros [| 2; 4 |]) |> ignore)
+
+        testCase "NeuralNetwork.withParameters refuses a tensor of another shape" <| fun () ->
+            let n, _ = NeuralNetwork.initialise (Tensor.zeros<float> [| 5; 3 |]) (Rng.seed 1L) (net Seeding.PerNetwork)
+            let ps = NeuralNetwork.parameters n
+            throwsShape "NeuralNetwork.withParameters" (fun () -> NeuralNetwork.withParameters (Tensor.zeros [| 2; 2 |] :: ps.Tail) n |> ignore)
+            throwsShape "NeuralNetwork.withParameters" (fun () -> NeuralNetwork.withParameters ps.Tail n |> ignore)
+
+        testCase "NeuralNetwork.create refuses an empty layer list and an out-of-range seed" <| fun () ->
+            throwsValue "NeuralNetwork.create" (fun () -> (NeuralNetwork.create [] Loss.MeanSquaredError 1L : NeuralNetwork<float>) |> ignore)
+            throwsValue "NeuralNetwork.create" (fun () -> (NeuralNetwork.create twoLayers Loss.MeanSquaredError -1L : NeuralNetwork<float>) |> ignore)
+
+        testCase "Dense.create refuses zero neurons" <| fun () ->
+            throwsValue "Dense.create" (fun () -> Dense.create 0 Activation.Linear |> ignore)
+
+        testCase "Dense.init with Glorot draws weights with standard deviation sqrt(2/(in+out))" <| fun () ->
+            let spec = { Dense.create 200 Activation.Tanh with WeightInit = WeightInit.Glorot }
+            let (p: DenseParams<float>), _ = Dense.init spec 300 (Rng.seed 3L)
+            let v = p.W.ToArray()
+            let sd = sqrt (Array.averageBy (fun x -> x * x) v)
+            Expect.floatClose { absolute = 0.002; relative = 0.0 } sd (sqrt (2.0 / 500.0)) "sample standard deviation"
+
+        testCase "the whole network's gradients match finite differences in double precision" <| fun () ->
+            wholeNetworkGradCheck<float> Check.double
+
+        testCase "the whole network's gradients match finite differences in single precision" <| fun () ->
+            wholeNetworkGradCheck<float32> Check.single
+
+        testCase "NeuralNetwork.trainBatch refuses targets with a different number of rows" <| fun () ->
+            let n, _ = NeuralNetwork.initialise (Tensor.zeros<float> [| 5; 3 |]) (Rng.seed 1L) (net Seeding.PerNetwork)
+            throwsShape "NeuralNetwork.trainBatch" (fun () -> NeuralNetwork.trainBatch n (Tensor.zeros [| 5; 3 |]) (Tensor.zeros [| 4; 2 |]) |> ignore)
+    ]

@@ -1,0 +1,95 @@
+module DeepFunctional.Tests.TensorTests
+
+open System
+open Expecto
+open DeepFunctional
+open DeepFunctional.Tests.Check
+
+let m23 = Tensor.create [| 2; 3 |] [| 1.0; 2.0; 3.0; 4.0; 5.0; 6.0 |]
+
+[<Tests>]
+let tests =
+    testList "Tensor" [
+        testCase "Tensor.create copies its data so later writes to the array do not change it" <| fun () ->
+            let data = [| 1.0; 2.0 |]
+            let t = Tensor.create [| 1; 2 |] data
+            data.[0] <- 99.0
+            Expect.equal (t.ToArray()) [| 1.0; 2.0 |] "the tensor is immutable"
+
+        testCase "Tensor.Shape returns a copy" <| fun () ->
+            let s = m23.Shape
+            s.[0] <- 7
+            Expect.equal m23.Shape [| 2; 3 |] "the shape is immutable"
+
+        testCase "Tensor.create refuses a data length that does not match the shape" <| fun () ->
+            throwsShape "Tensor.create" (fun () -> Tensor.create [| 2; 2 |] [| 1.0 |] |> ignore)
+
+        testCase "Tensor.ofArray2D and toArray2D round-trip" <| fun () ->
+            let a = array2D [ [ 1.0f; 2.0f ]; [ 3.0f; 4.0f ]; [ 5.0f; 6.0f ] ]
+            let t = Tensor.ofArray2D a
+            Expect.equal t.Shape [| 3; 2 |] "rows by columns"
+            Expect.equal (Tensor.toArray2D t) a "same values"
+            Expect.equal t.[2, 1] 6.0f "indexer reads row 2, column 1"
+
+        testCase "Tensor.ofRows refuses ragged rows" <| fun () ->
+            throwsShape "Tensor.ofRows" (fun () -> Tensor.ofRows [| [| 1.0 |]; [| 1.0; 2.0 |] |] |> ignore)
+
+        testCase "Tensor.addRow broadcasts a row and sumRows is its gradient" <| fun () ->
+            let r = Tensor.create [| 1; 3 |] [| 10.0; 20.0; 30.0 |]
+            Expect.equal ((Tensor.addRow m23 r).ToArray()) [| 11.0; 22.0; 33.0; 14.0; 25.0; 36.0 |] "each row plus r"
+            Expect.equal ((Tensor.sumRows m23).ToArray()) [| 5.0; 7.0; 9.0 |] "column sums"
+
+        testCase "Tensor.matmulTN and matmulNT equal products with explicit transposes" <| fun () ->
+            let a = randomTensor<float> 1L [| 7; 5 |]
+            let b = randomTensor<float> 2L [| 7; 3 |]
+            let c = randomTensor<float> 3L [| 4; 5 |]
+            Expect.isLessThan (Tensor.maxAbsDiff (Tensor.matmulTN a b) (Tensor.matmul (Tensor.transpose a) b)) 1e-12 "a^T b"
+            Expect.isLessThan (Tensor.maxAbsDiff (Tensor.matmulNT a c) (Tensor.matmul a (Tensor.transpose c))) 1e-12 "a c^T"
+
+        testCase "Tensor.gatherRows picks rows in the given order and refuses an index out of range" <| fun () ->
+            Expect.equal ((Tensor.gatherRows [| 1; 0; 1 |] m23).ToArray()) [| 4.0; 5.0; 6.0; 1.0; 2.0; 3.0; 4.0; 5.0; 6.0 |] "rows 1, 0, 1"
+            throwsValue "Tensor.gatherRows" (fun () -> Tensor.gatherRows [| 2 |] m23 |> ignore)
+
+        testCase "Tensor.sliceRows takes consecutive rows and refuses a range past the end" <| fun () ->
+            Expect.equal ((Tensor.sliceRows 1 1 m23).ToArray()) [| 4.0; 5.0; 6.0 |] "row 1"
+            throwsValue "Tensor.sliceRows" (fun () -> Tensor.sliceRows 1 2 m23 |> ignore)
+
+        testCase "Tensor.checkFinite names the row and column of a NaN" <| fun () ->
+            let t = Tensor.create [| 2; 2 |] [| 1.0; 2.0; 3.0; nan |]
+            let e = Expect.throwsC (fun () -> Tensor.checkFinite "op" "x" t |> ignore) id
+            Expect.stringContains e.Message "row 1, column 1" "names where"
+            Expect.isFalse (Tensor.isFinite (Tensor.create [| 1 |] [| infinity |])) "infinity is not finite"
+
+        testCase "Tensor.convert goes from double to single and back within single precision" <| fun () ->
+            let t = randomTensor<float> 4L [| 3; 3 |]
+            let back = t |> Tensor.convert<float, float32> |> Tensor.convert<float32, float>
+            Expect.isLessThan (Tensor.maxAbsDiff t back) 1e-6 "round trip"
+
+        testCase "Tensor.axpy computes x*s + y" <| fun () ->
+            let x = Tensor.create [| 2 |] [| 1.0; 2.0 |]
+            let y = Tensor.create [| 2 |] [| 10.0; 20.0 |]
+            Expect.equal ((Tensor.axpy -0.5 x y).ToArray()) [| 9.5; 19.0 |] "y - 0.5 x"
+
+        testCase "elementwise sigmoid, tanh and relu match their scalar definitions" <| fun () ->
+            let t = randomTensor<float> 5L [| 4; 4 |]
+            let v = t.ToArray()
+            let close (a: float[]) (b: float[]) = Array.forall2 (fun x y -> abs (x - y) < 1e-14) a b
+            Expect.isTrue (close ((Tensor.sigmoid t).ToArray()) (v |> Array.map (fun x -> 1.0 / (1.0 + exp -x)))) "sigmoid"
+            Expect.isTrue (close ((Tensor.tanh t).ToArray()) (Array.map tanh v)) "tanh"
+            Expect.isTrue (close ((Tensor.relu t).ToArray()) (v |> Array.map (max 0.0))) "relu"
+
+        testProperty "Tensor.transpose twice is the identity" <| fun (r: byte) (c: byte) ->
+            let r, c = int r % 9 + 1, int c % 9 + 1
+            let t = randomTensor<float> 3L [| r; c |]
+            (Tensor.transpose (Tensor.transpose t)).ToArray() = t.ToArray()
+
+        testProperty "Tensor.reshape keeps the elements in order" <| fun (r: byte) (c: byte) ->
+            let r, c = int r % 9 + 1, int c % 9 + 1
+            let t = randomTensor<float> 3L [| r; c |]
+            let u = Tensor.reshape [| c; r |] t
+            u.Shape = [| c; r |] && u.ToArray() = t.ToArray()
+
+        testProperty "Tensor.matmul has the shape m x n for m x k times k x n" <| fun (m: byte) (k: byte) (n: byte) ->
+            let m, k, n = int m % 7 + 1, int k % 7, int n % 7 + 1
+            (Tensor.matmul (randomTensor<float32> 1L [| m; k |]) (randomTensor<float32> 2L [| k; n |])).Shape = [| m; n |]
+    ]

@@ -35,7 +35,7 @@ internal static class Chapter2Runner
             new("one hidden layer (13 sigmoid units), SGD by hand", network.MeanAbsoluteError, network.RootMeanSquaredError, null, null),
         ];
         stdout.WriteLine("Chapter 2 on the Boston data, the book's split (double precision; linear regression: 1000 batches of 23, "
-            + "SGD learning rate 0.001, seed 180708; network: 10000 batches of 23, learning rate 0.001, seed 80718):");
+            + "SGD learning rate 0.001, seed 180708; network: 10000 batches of 23, learning rate 0.001, seed 180807):");
         stdout.WriteLine();
         string[] header = ["model", "MAE", "RMSE", "book MAE", "book RMSE", "match"];
         int compared = 0, matched = 0;

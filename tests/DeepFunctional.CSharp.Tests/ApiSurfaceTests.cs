@@ -150,7 +150,7 @@ public class ApiSurfaceTests
         [
             "NeuralNetwork", "Dense", "Layer", "Sigmoid", "Linear", "Tanh", "ReLU", "Activation", "MeanSquaredError", "Loss",
             "SGD", "Optimizer", "Trainer", "FitResult", "Evaluation", "TrainingProgress", "RegressionMetrics", "DenseParameters",
-            "WeightInit", "Seeding", "Precision", "BostonHousing", "TrainTestSplit`1", "Chapter2", "Matrix",
+            "WeightInit", "Seeding", "Precision", "BostonHousing", "TrainTestSplit`1", "Chapter2", "Matrix", "SynchronousProgress`1",
         ];
         var names = Facade.GetExportedTypes().Where(t => t.Namespace == "DeepFunctional.CSharp").Select(t => t.Name).ToHashSet();
         Assert.All(expected, n => Assert.Contains(n, names));

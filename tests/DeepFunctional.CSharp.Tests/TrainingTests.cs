@@ -58,6 +58,30 @@ public class TrainingTests
     }
 
     [Fact]
+    public void SynchronousProgress_calls_its_action_on_the_training_thread_and_its_exceptions_end_training()
+    {
+        int thread = Environment.CurrentManagedThreadId;
+        int batches = 0;
+        var progress = new SynchronousProgress<TrainingProgress>(p =>
+        {
+            Assert.Equal(thread, Environment.CurrentManagedThreadId);
+            if (p.Kind == TrainingProgressKind.BatchCompleted)
+                batches++;
+        });
+        var t = new Trainer(TestData.LinearRegression(), new SGD(0.05)) { Output = null };
+        t.Fit(Data.XTrain, Data.YTrain, Data.XTest, Data.YTest, epochs: 3, evalEvery: 1, batchSize: 8, progress: progress);
+        Assert.Equal(15, batches);
+
+        var net = TestData.LinearRegression();
+        var failing = new SynchronousProgress<TrainingProgress>(_ => throw new InvalidTimeZoneException("from the handler"));
+        var e = Assert.Throws<InvalidTimeZoneException>(() => new Trainer(net, new SGD()) { Output = null }
+            .Fit(Data.XTrain, Data.YTrain, Data.XTest, Data.YTest, progress: failing));
+        Assert.Equal("from the handler", e.Message);
+        Assert.False(net.HasParameters);
+        Assert.Throws<ArgumentNullException>(() => new SynchronousProgress<TrainingProgress>(null!));
+    }
+
+    [Fact]
     public void A_token_cancelled_before_Fit_stops_before_the_first_batch()
     {
         var net = TestData.LinearRegression();

@@ -97,7 +97,7 @@ public sealed class Dense : Layer
             WeightInit.BookGlorot => Core.WeightInit.BookGlorot,
             _ => Core.WeightInit.StandardNormal,
         };
-        return Core.Layer.NewDense(new Core.DenseSpec(_neurons, _activation.ToCore(), init));
+        return Core.Layer.NewDense(new Core.DenseSpec(_neurons, _activation.ToCore(), init, 1.0, Core.DropoutScaling.Inverted));
     }
 
     /// <summary>A short description, such as <c>Dense(13, Sigmoid)</c>.</summary>

@@ -265,7 +265,7 @@ public sealed class Trainer
 
         var optimizer = Optimizer.ToCore();
         var net = restart ? Network.Fresh<T>() : Network.Current<T>();
-        var options = new Core.FitOptions(epochs, evalEvery, batchSize, seed, restart, earlyStopping);
+        var options = new Core.FitOptions(epochs, evalEvery, batchSize, seed, restart, earlyStopping, Core.EarlyStoppingModel.Best);
         var output = Output;
         int batches = (xTrain.GetLength(0) + batchSize - 1) / batchSize;
         var onEvent = FuncConvert.FromAction<Core.TrainingEvent>(e => Report(e, epochs, batches, output, progress));

@@ -19,7 +19,11 @@ type DenseSpec =
       /// The activation after the affine part.
       Activation: Activation
       /// How W and B are drawn.
-      WeightInit: WeightInit }
+      WeightInit: WeightInit
+      /// The probability of keeping each unit in training; 1 means no dropout.
+      KeepProbability: float
+      /// How dropout is scaled (used when KeepProbability is below 1).
+      DropoutScaling: DropoutScaling }
 
 /// The parameters of a dense layer.
 type DenseParams<'T> =
@@ -42,7 +46,11 @@ type DenseCache<'T> =
       /// The affine result X·W + B: [batch; neurons].
       Z: Tensor<'T>
       /// The activation's output: [batch; neurons].
-      Y: Tensor<'T> }
+      A: Tensor<'T>
+      /// The layer's output after dropout (A itself without dropout): [batch; neurons].
+      Y: Tensor<'T>
+      /// The dropout mask drawn in training; None in inference or without dropout.
+      Mask: Tensor<'T> option }
 
 /// The dense layer: `WeightMultiply`, `BiasAdd` and an activation.
 [<RequireQualifiedAccess>]
@@ -53,7 +61,17 @@ module Dense =
     let create (neurons: int) (activation: Activation) =
         if neurons < 1 then
             raise (InvalidValueException("Dense.create", "a positive number of neurons", string neurons))
-        { Neurons = neurons; Activation = activation; WeightInit = WeightInit.StandardNormal }
+        { Neurons = neurons; Activation = activation; WeightInit = WeightInit.StandardNormal
+          KeepProbability = 1.0; DropoutScaling = DropoutScaling.Inverted }
+
+    /// The same layer with the given weight initialisation.
+    let withWeightInit (init: WeightInit) (spec: DenseSpec) = { spec with WeightInit = init }
+
+    /// The same layer with dropout after its activation: each unit kept with probability `keep`.
+    /// <exception cref="InvalidValueException">when keep is outside (0, 1].</exception>
+    let withDropout (scaling: DropoutScaling) (keep: float) (spec: DenseSpec) =
+        Dropout.checkKeep "Dense.withDropout" keep
+        { spec with KeepProbability = keep; DropoutScaling = scaling }
 
     /// The standard deviation of the initial weights for `inputs` inputs.
     let initScale (spec: DenseSpec) (inputs: int) =
@@ -73,20 +91,40 @@ module Dense =
         { W = Tensor.ofFloats [| inputs; spec.Neurons |] w
           B = Tensor.ofFloats [| 1; spec.Neurons |] b }, rng
 
-    /// x: [batch; inFeatures] -> y: [batch; neurons], with what backward needs.
+    let private affine (op: string) (spec: DenseSpec) (p: DenseParams<'T>) (x: Tensor<'T>) =
+        Shape.checkRank op "input" 2 x.Dims
+        Shape.checkColumns op (sprintf "input (W is %s)" (Shape.format p.W.Dims)) p.W.Dims.[0] x.Dims
+        let z = BiasAdd.forward (WeightMultiply.forward x p.W) p.B
+        z, Activation.forward spec.Activation z
+
+    /// Inference: x: [batch; inFeatures] -> y: [batch; neurons], with what backward needs.
+    /// Dropout, if any, is applied in its inference form (no randomness).
     /// <exception cref="ShapeMismatchException">when x's columns differ from W's rows.</exception>
     let forward (spec: DenseSpec) (p: DenseParams<'T>) (x: Tensor<'T>) =
-        Shape.checkRank "Dense.forward" "input" 2 x.Dims
-        Shape.checkColumns "Dense.forward" (sprintf "input (W is %s)" (Shape.format p.W.Dims)) p.W.Dims.[0] x.Dims
-        let z = BiasAdd.forward (WeightMultiply.forward x p.W) p.B
-        let y = Activation.forward spec.Activation z
-        y, { X = x; Z = z; Y = y }
+        let z, a = affine "Dense.forward" spec p x
+        let y = if spec.KeepProbability < 1.0 then Dropout.infer spec.DropoutScaling spec.KeepProbability a else a
+        y, { X = x; Z = z; A = a; Y = y; Mask = None }
+
+    /// Training: like `forward`, but dropout draws its mask from the generator (after the
+    /// activation, as the book's Dense does). Returns the output, the cache and the generator.
+    let forwardTrain (spec: DenseSpec) (p: DenseParams<'T>) (rng: Rng) (x: Tensor<'T>) =
+        let z, a = affine "Dense.forward" spec p x
+        if spec.KeepProbability < 1.0 then
+            let mask, rng = Dropout.mask spec.KeepProbability a.Shape rng
+            let y = Dropout.forward spec.DropoutScaling spec.KeepProbability mask a
+            y, { X = x; Z = z; A = a; Y = y; Mask = Some mask }, rng
+        else
+            a, { X = x; Z = z; A = a; Y = a; Mask = None }, rng
 
     /// dy: [batch; neurons] -> (dx: [batch; inFeatures], the parameter gradients).
     let backward (spec: DenseSpec) (p: DenseParams<'T>) (cache: DenseCache<'T>) (dy: Tensor<'T>) =
         Shape.checkSame "Dense.backward" "output" cache.Y.Dims "dy" dy.Dims
-        let dz = Activation.backward spec.Activation cache.Z cache.Y dy
-        let xw = cache.Z // BiasAdd's input has the output's shape
-        let dxw, dB = BiasAdd.backward xw p.B dz
+        let da =
+            match cache.Mask with
+            | Some mask -> Dropout.backward spec.DropoutScaling spec.KeepProbability mask dy
+            | None when spec.KeepProbability < 1.0 -> Dropout.infer spec.DropoutScaling spec.KeepProbability dy
+            | None -> dy
+        let dz = Activation.backward spec.Activation cache.Z cache.A da
+        let dxw, dB = BiasAdd.backward cache.Z p.B dz
         let dx, dW = WeightMultiply.backward cache.X p.W dxw
         dx, { dW = dW; dB = dB }

@@ -54,6 +54,17 @@ type Trace<'T> =
     { /// One cache per layer, input first.
       Caches: LayerCache<'T> list }
 
+/// What one training batch produces.
+type BatchResult<'T> =
+    { /// The batch's loss (in training mode, i.e. with dropout masks applied).
+      Loss: float
+      /// Each layer's parameter gradients, in layer order.
+      Gradients: LayerGrads<'T> list
+      /// The network, initialised if it was not.
+      Network: NeuralNetwork<'T>
+      /// The generator after the batch's draws (dropout masks; in book seeding, layer setup).
+      Rng: Rng }
+
 /// Functions over networks; all pure.
 [<RequireQualifiedAccess>]
 module NeuralNetwork =
@@ -76,21 +87,30 @@ module NeuralNetwork =
     /// The same network with its parameters dropped (drawn again on the next batch).
     let reset (net: NeuralNetwork<'T>) = { net with Params = None }
 
+    let private outputsOf (layer: Layer) =
+        match layer with
+        | Layer.Dense spec -> spec.Neurons
+
+    let private initLayer (layer: Layer) (inputs: int) (rng: Rng) : LayerParams<'T> * Rng =
+        match layer with
+        | Layer.Dense spec ->
+            let p, rng = Dense.init spec inputs rng
+            LayerParams.Dense p, rng
+
     /// Draws every layer's parameters for inputs shaped like x ([batch; features]). Returns the
     /// network and the generator that training goes on with (unchanged, except in book seeding).
+    /// (Training initialises lazily by itself; see `trainBatch`.)
     let initialise (x: Tensor<'T>) (rng: Rng) (net: NeuralNetwork<'T>) : NeuralNetwork<'T> * Rng =
         Shape.checkRank "NeuralNetwork.initialise" "input" 2 x.Dims
         let mutable inputs = x.Dims.[1]
         let mutable layerRng = Rng.seed net.Seed
         let ps =
             [ for layer in net.Layers do
-                match layer with
-                | Layer.Dense spec ->
-                    if net.Seeding = Seeding.Book then layerRng <- Rng.seed net.Seed
-                    let p, r = Dense.init spec inputs layerRng
-                    layerRng <- r
-                    inputs <- spec.Neurons
-                    yield LayerParams.Dense p ]
+                if net.Seeding = Seeding.Book then layerRng <- Rng.seed net.Seed
+                let p, r = initLayer layer inputs layerRng
+                layerRng <- r
+                inputs <- outputsOf layer
+                yield p ]
         { net with Params = Some ps }, (if net.Seeding = Seeding.Book then layerRng else rng)
 
     let private paramsOf (op: string) (net: NeuralNetwork<'T>) =
@@ -112,6 +132,37 @@ module NeuralNetwork =
                     yield LayerCache.Dense c ]
         h, { Caches = caches }
 
+    /// Training forward pass: x: [batch; features] -> (output, trace, network, generator).
+    /// Dropout masks come from `rng`. An uninitialised network draws each layer's parameters
+    /// when the data reaches it, as the book's layers do: in book seeding a layer re-seeds the
+    /// generator with the network seed, draws W and B, and the masks and later draws continue
+    /// from that stream; otherwise layers draw from their own generator seeded once.
+    let forwardTrain (rng: Rng) (net: NeuralNetwork<'T>) (x: Tensor<'T>) : Tensor<'T> * Trace<'T> * NeuralNetwork<'T> * Rng =
+        Shape.checkRank "NeuralNetwork.forward" "input" 2 x.Dims
+        let mutable rng = rng
+        let mutable layerRng = Rng.seed net.Seed
+        let mutable h = x
+        let steps =
+            [ for i, layer in List.indexed net.Layers do
+                let p =
+                    match net.Params with
+                    | Some ps -> ps.[i]
+                    | None when net.Seeding = Seeding.Book ->
+                        let p, r = initLayer layer h.Dims.[1] (Rng.seed net.Seed)
+                        rng <- r
+                        p
+                    | None ->
+                        let p, r = initLayer layer h.Dims.[1] layerRng
+                        layerRng <- r
+                        p
+                match layer, p with
+                | Layer.Dense spec, LayerParams.Dense dp ->
+                    let y, c, r = Dense.forwardTrain spec dp rng h
+                    rng <- r
+                    h <- y
+                    yield p, LayerCache.Dense c ]
+        h, { Caches = List.map snd steps }, { net with Params = Some (List.map fst steps) }, rng
+
     /// x: [batch; features] -> [batch; outputs] (inference).
     let forward (net: NeuralNetwork<'T>) (x: Tensor<'T>) = forwardTrace net x |> fst
 
@@ -132,14 +183,15 @@ module NeuralNetwork =
             |> List.rev
         g, grads
 
-    /// One batch: forward, loss, backward. Returns the loss and the parameter gradients.
+    /// One training batch: forward (with dropout masks from `rng`, initialising the network if
+    /// needed), loss, backward. Pure: returns the loss, the gradients, the network and the generator.
     /// <exception cref="ShapeMismatchException">when x and y differ in rows or y does not fit the output.</exception>
-    let trainBatch (net: NeuralNetwork<'T>) (x: Tensor<'T>) (y: Tensor<'T>) : float * LayerGrads<'T> list =
+    let trainBatch (rng: Rng) (net: NeuralNetwork<'T>) (x: Tensor<'T>) (y: Tensor<'T>) : BatchResult<'T> =
         Shape.checkSameRows "NeuralNetwork.trainBatch" "x" x.Dims "y" y.Dims
-        let prediction, trace = forwardTrace net x
+        let prediction, trace, net, rng = forwardTrain rng net x
         let loss = Loss.forward net.Loss prediction y
         let _, grads = backward net trace (Loss.backward net.Loss prediction y)
-        loss, grads
+        { Loss = loss; Gradients = grads; Network = net; Rng = rng }
 
     /// The loss of the network's predictions for x against y.
     let loss (net: NeuralNetwork<'T>) (x: Tensor<'T>) (y: Tensor<'T>) : float =

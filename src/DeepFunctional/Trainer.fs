@@ -3,6 +3,15 @@ namespace DeepFunctional
 open System
 open System.Threading
 
+/// Which model early stopping keeps.
+[<RequireQualifiedAccess>]
+type EarlyStoppingModel =
+    /// The model of the best evaluation so far (our default).
+    | Best
+    /// The book's: a copy taken at the start of the last epoch of the evaluation period that
+    /// did not improve (its message still names the previous evaluation's epoch).
+    | Book
+
 /// The settings of `Trainer.fit`, named as in the book.
 type FitOptions =
     { /// Passes over the training data.
@@ -15,15 +24,19 @@ type FitOptions =
       Seed: int64
       /// Draw the network's parameters afresh before training.
       Restart: bool
-      /// Stop when an evaluation does not improve, keeping the best evaluated model.
-      EarlyStopping: bool }
+      /// Stop when an evaluation does not improve.
+      EarlyStopping: bool
+      /// Which model early stopping keeps.
+      EarlyStoppingModel: EarlyStoppingModel }
 
 /// Defaults of `FitOptions`.
 [<RequireQualifiedAccess>]
 module FitOptions =
-    /// The book's defaults: 100 epochs, eval every 10, batch 32, seed 1, restart, early stopping.
+    /// The book's defaults: 100 epochs, eval every 10, batch 32, seed 1, restart, early stopping
+    /// (keeping the best evaluated model).
     let defaults =
-        { Epochs = 100; EvalEvery = 10; BatchSize = 32; Seed = 1L; Restart = true; EarlyStopping = true }
+        { Epochs = 100; EvalEvery = 10; BatchSize = 32; Seed = 1L; Restart = true; EarlyStopping = true
+          EarlyStoppingModel = EarlyStoppingModel.Best }
 
 /// What happens during training, reported as it happens.
 type TrainingEvent =
@@ -50,7 +63,7 @@ type FitResult<'T> =
     { /// The trained network (the best evaluated one when training stopped early).
       Network: NeuralNetwork<'T>
       /// The optimizer's state after the last step.
-      OptimizerState: OptimizerState
+      OptimizerState: OptimizerState<'T>
       /// Every evaluation, in order.
       Evaluations: Evaluation list
       /// The epoch training stopped at early, if it did.
@@ -94,9 +107,11 @@ module Trainer =
 
     /// Trains `net` as the book's `Trainer.fit` does: seeds the generator, then every epoch
     /// permutes the training rows (composing with the previous order), trains batch by batch
-    /// with one optimizer step each, and every `EvalEvery` epochs computes the test loss; with
-    /// early stopping, the first evaluation that does not improve ends training and the best
-    /// evaluated model is kept. `onEvent` sees every batch, epoch and evaluation; the
+    /// with one optimizer step each (dropout masks drawn from the same generator), every
+    /// `EvalEvery` epochs computes the test loss in inference mode, and at the end of each epoch
+    /// decays the learning rate if the optimizer has a decay; with early stopping, the first
+    /// evaluation that does not improve ends training and the model chosen by
+    /// `EarlyStoppingModel` is kept. `onEvent` sees every batch, epoch and evaluation; the
     /// cancellation token is checked between batches (OperationCanceledException).
     let fitWith (onEvent: TrainingEvent -> unit) (cancellation: CancellationToken) (options: FitOptions) (optimizer: Optimizer)
                 (net: NeuralNetwork<'T>) (xTrain: Tensor<'T>) (yTrain: Tensor<'T>) (xTest: Tensor<'T>) (yTest: Tensor<'T>) : FitResult<'T> =
@@ -105,15 +120,17 @@ module Trainer =
         let batches = (n + options.BatchSize - 1) / options.BatchSize
         let mutable rng = Rng.seed options.Seed
         let mutable net = if options.Restart then NeuralNetwork.reset net else net
-        let mutable state = Optimizer.init optimizer
+        let mutable state = Optimizer.init optimizer options.Epochs
         let mutable order = Array.init n id
         let mutable best = Double.PositiveInfinity
         let mutable bestNet = net
         let mutable bestEpoch = 0
+        let mutable snapshot = None
         let mutable evaluations = []
         let mutable stoppedAt = None
         let mutable epoch = 1
         while epoch <= options.Epochs && stoppedAt.IsNone do
+            if epoch % options.EvalEvery = 0 && NeuralNetwork.isInitialised net then snapshot <- Some net
             let perm, r = Rng.permutation n rng
             rng <- r
             order <- Array.map (fun i -> order.[i]) perm
@@ -123,15 +140,12 @@ module Trainer =
                 let rows = Array.sub order start (min options.BatchSize (n - start))
                 let xb = Tensor.gatherRows rows xTrain
                 let yb = Tensor.gatherRows rows yTrain
-                if not (NeuralNetwork.isInitialised net) then
-                    let initialised, r = NeuralNetwork.initialise xb rng net
-                    net <- initialised
-                    rng <- r
-                let loss, grads = NeuralNetwork.trainBatch net xb yb
-                let ps, s = Optimizer.step optimizer state (NeuralNetwork.parameters net) (NeuralNetwork.gradients grads)
-                net <- NeuralNetwork.withParameters ps net
+                let r = NeuralNetwork.trainBatch rng net xb yb
+                rng <- r.Rng
+                let ps, s = Optimizer.step optimizer state (NeuralNetwork.parameters r.Network) (NeuralNetwork.gradients r.Gradients)
+                net <- NeuralNetwork.withParameters ps r.Network
                 state <- s
-                onEvent (BatchCompleted(epoch, b + 1, batches, loss))
+                onEvent (BatchCompleted(epoch, b + 1, batches, r.Loss))
             onEvent (EpochCompleted(epoch, options.Epochs))
             if epoch % options.EvalEvery = 0 then
                 let loss = NeuralNetwork.loss net xTest yTest
@@ -145,8 +159,12 @@ module Trainer =
                     bestEpoch <- epoch
                 elif options.EarlyStopping then
                     onEvent (EarlyStopped(epoch, loss, best, bestEpoch))
-                    if bestEpoch > 0 then net <- bestNet
+                    match options.EarlyStoppingModel, snapshot with
+                    | EarlyStoppingModel.Book, Some copy -> net <- copy
+                    | _ when bestEpoch > 0 -> net <- bestNet
+                    | _ -> ()
                     stoppedAt <- Some epoch
+            if stoppedAt.IsNone then state <- Optimizer.endEpoch optimizer state
             epoch <- epoch + 1
         { Network = net
           OptimizerState = state

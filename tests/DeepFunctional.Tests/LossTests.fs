@@ -34,6 +34,62 @@ let tests =
             throwsShape "MeanSquaredError.backward" (fun () ->
                 MeanSquaredError.backward (Tensor.zeros<float> [| 3; 1 |]) (Tensor.zeros<float> [| 2; 1 |]) |> ignore)
 
+        testCase "Softmax.forward gives rows that sum to one and survives large logits" <| fun () ->
+            let x = Tensor.create [| 2; 3 |] [| 1000.0; 1001.0; 1002.0; -5.0; 0.0; 5.0 |]
+            let p = (Softmax.forward x).ToArray()
+            Expect.floatClose Accuracy.veryHigh (p.[0] + p.[1] + p.[2]) 1.0 "row 0 sums to 1"
+            Expect.isTrue (Array.forall System.Double.IsFinite p) "no overflow"
+            Expect.floatClose Accuracy.veryHigh p.[2] (1.0 / (1.0 + exp -1.0 + exp -2.0)) "the largest logit's probability"
+
+        testCase "SoftmaxCrossEntropy.forward is minus the mean log-probability of the true class" <| fun () ->
+            let x = Tensor.create [| 2; 2 |] [| 0.0; 0.0; 2.0; 0.0 |]
+            let y = Tensor.create [| 2; 2 |] [| 1.0; 0.0; 0.0; 1.0 |]
+            let expected = (log 2.0 + (2.0 + log (1.0 + exp -2.0))) / 2.0
+            Expect.floatClose Accuracy.veryHigh (SoftmaxCrossEntropy.forward 1e-9 x y) expected "hand-computed"
+
+        testCase "SoftmaxCrossEntropy.bookForward is the book's sum of binary cross-entropies" <| fun () ->
+            let x = Tensor.create [| 1; 2 |] [| 0.0; 0.0 |]
+            let y = Tensor.create [| 1; 2 |] [| 1.0; 0.0 |]
+            Expect.floatClose Accuracy.veryHigh (SoftmaxCrossEntropy.bookForward 1e-9 x y) (2.0 * log 2.0) "-log 0.5 - log 0.5"
+
+        testCase "SoftmaxCrossEntropy.backward matches finite differences of the standard loss in double precision" <| fun () ->
+            let x = randomTensor<float> 1L [| 5; 4 |]
+            let y = Classification.oneHot<float> 4 [| 0; 3; 1; 1; 2 |]
+            let r = GradCheck.compare 1e-6 (fun x -> SoftmaxCrossEntropy.forward 1e-9 x y) x (SoftmaxCrossEntropy.backward 1e-9 x y)
+            Expect.isLessThan r.MaxRelError 1e-6 "analytic against numeric"
+
+        testCase "SoftmaxCrossEntropy.backward matches finite differences of the standard loss in single precision" <| fun () ->
+            let x = randomTensor<float32> 1L [| 5; 4 |]
+            let y = Classification.oneHot<float32> 4 [| 0; 3; 1; 1; 2 |]
+            let r = GradCheck.compare 1e-2 (fun x -> SoftmaxCrossEntropy.forward 1e-9 x y) x (SoftmaxCrossEntropy.backward 1e-9 x y)
+            Expect.isLessThan r.MaxRelError 2e-2 "analytic against numeric"
+
+        testCase "the book's clipped gradient is the standard loss's gradient, not its own loss value's" <| fun () ->
+            let x = randomTensor<float> 1L [| 5; 4 |]
+            let y = Classification.oneHot<float> 4 [| 0; 3; 1; 1; 2 |]
+            let g = SoftmaxCrossEntropy.bookBackward 1e-9 x y
+            let standard = GradCheck.compare 1e-6 (fun x -> SoftmaxCrossEntropy.forward 1e-9 x y) x g
+            let own = GradCheck.compare 1e-6 (fun x -> SoftmaxCrossEntropy.bookForward 1e-9 x y) x g
+            Expect.isLessThan standard.MaxRelError 1e-6 "matches the standard loss"
+            Expect.isGreaterThan own.MaxAbsError 1e-3 "does not match the book's value"
+
+        testCase "SoftmaxCrossEntropy refuses targets of another shape and an eps outside [0, 0.5)" <| fun () ->
+            throwsShape "SoftmaxCrossEntropy.forward" (fun () ->
+                SoftmaxCrossEntropy.forward 1e-9 (Tensor.zeros<float> [| 3; 2 |]) (Tensor.zeros<float> [| 3; 3 |]) |> ignore)
+            throwsValue "SoftmaxCrossEntropy.forward" (fun () ->
+                SoftmaxCrossEntropy.forward 0.7 (Tensor.zeros<float> [| 3; 2 |]) (Tensor.zeros<float> [| 3; 2 |]) |> ignore)
+
+        testCase "NormalizedMeanSquaredError.backward is the true gradient through the normalisation" <| fun () ->
+            let x = randomTensor<float> 1L [| 4; 3 |] |> Tensor.map (fun v -> abs v + 0.5)
+            let y = Classification.oneHot<float> 3 [| 0; 2; 1; 1 |]
+            let r = GradCheck.compare 1e-6 (fun p -> NormalizedMeanSquaredError.forward p y) x (NormalizedMeanSquaredError.backward x y)
+            Expect.isLessThan r.MaxRelError 1e-6 "analytic against numeric"
+
+        testCase "NormalizedMeanSquaredError.bookBackward is 2(p-hat - y)/N as the book passes back" <| fun () ->
+            let x = Tensor.create [| 1; 2 |] [| 1.0; 3.0 |]
+            let y = Tensor.create [| 1; 2 |] [| 0.0; 1.0 |]
+            Expect.equal ((NormalizedMeanSquaredError.bookBackward x y).ToArray()) [| 0.5; -0.5 |] "2 * (0.25, -0.25)"
+
         testCase "Loss.forward reports the loss as a double in both precisions" <| fun () ->
             let p = Tensor.create [| 1; 1 |] [| 1.5f |]
             let y = Tensor.create [| 1; 1 |] [| 0.5f |]

@@ -16,7 +16,7 @@ let wholeNetworkGradCheck<'T when 'T :> Numerics.IFloatingPointIeee754<'T>> (p: 
     let x = randomTensor<'T> 1L [| 6; 3 |]
     let y = randomTensor<'T> 2L [| 6; 2 |]
     let n, _ = NeuralNetwork.initialise x (Rng.seed 0L) (net<'T> Seeding.PerNetwork)
-    let _, grads = NeuralNetwork.trainBatch n x y
+    let grads = (NeuralNetwork.trainBatch (Rng.seed 0L) n x y).Gradients
     let ps = NeuralNetwork.parameters n
     let gs = NeuralNetwork.gradients grads
     ps |> List.iteri (fun i param ->
@@ -44,6 +44,22 @@ let tests =
             let _, rng = NeuralNetwork.initialise (Tensor.zeros<float> [| 5; 3 |]) (Rng.seed 1L) (net Seeding.Book)
             let _, expected = Rng.standardNormals (8 + 2) (Rng.seed 42L)
             Expect.equal rng expected "the generator after randn(4, 2) and randn(1, 2)"
+
+        testCase "in book seeding a dropout mask is drawn right after its layer's parameters, before the next layer re-seeds" <| fun () ->
+            let layers =
+                [ Layer.Dense (Dense.create 4 Activation.Sigmoid |> Dense.withDropout DropoutScaling.Book 0.8)
+                  Layer.Dense (Dense.create 2 Activation.Linear) ]
+            let n: NeuralNetwork<float> = NeuralNetwork.create layers Loss.MeanSquaredError 42L |> NeuralNetwork.withSeeding Seeding.Book
+            let x = randomTensor<float> 1L [| 5; 3 |]
+            let _, trace, _, rng = NeuralNetwork.forwardTrain (Rng.seed 1L) n x
+            // seed(42); W1 = randn(3, 4); B1 = randn(1, 4); mask1 = binomial(1, 0.8, (5, 4))
+            let _, afterB1 = Rng.standardNormals 16 (Rng.seed 42L)
+            let expectedMask, _ = Rng.binomial 1 0.8 20 afterB1
+            match trace.Caches.Head with
+            | LayerCache.Dense c -> Expect.equal (c.Mask.Value.ToArray()) (Array.map float expectedMask) "mask after W1 and B1"
+            // then seed(42) again for layer 2: W2 = randn(4, 2), B2 = randn(1, 2); training goes on from there
+            let _, afterLayer2 = Rng.standardNormals 10 (Rng.seed 42L)
+            Expect.equal rng afterLayer2 "the stream after the last layer's draws"
 
         testCase "in per-network seeding layers draw different numbers and training's generator is untouched" <| fun () ->
             let start = Rng.seed 1L
@@ -89,5 +105,5 @@ let tests =
 
         testCase "NeuralNetwork.trainBatch refuses targets with a different number of rows" <| fun () ->
             let n, _ = NeuralNetwork.initialise (Tensor.zeros<float> [| 5; 3 |]) (Rng.seed 1L) (net Seeding.PerNetwork)
-            throwsShape "NeuralNetwork.trainBatch" (fun () -> NeuralNetwork.trainBatch n (Tensor.zeros [| 5; 3 |]) (Tensor.zeros [| 4; 2 |]) |> ignore)
+            throwsShape "NeuralNetwork.trainBatch" (fun () -> NeuralNetwork.trainBatch (Rng.seed 0L) n (Tensor.zeros [| 5; 3 |]) (Tensor.zeros [| 4; 2 |]) |> ignore)
     ]

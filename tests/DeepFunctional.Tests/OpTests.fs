@@ -95,6 +95,33 @@ let denseB<'T when 'T :> System.Numerics.IFloatingPointIeee754<'T>> (a: Activati
       Reference = fun b -> naiveMatmul (floats x) (floats w) 5 4 3 |> Array.mapi (fun i v -> reference (v + b.[i % 3]))
       BadShape = fun () -> Dense.forward spec { W = w; B = randomTensor<'T> 3L [| 1; 4 |] } x |> ignore }
 
+let dropout<'T when 'T :> System.Numerics.IFloatingPointIeee754<'T>> (scaling: DropoutScaling) =
+    let mask, _ = Dropout.mask<'T> 0.8 [| 6; 5 |] (Rng.seed 190119L)
+    let m = floats mask
+    { Name = sprintf "Dropout (%A scaling, fixed mask)" scaling; OpName = "Dropout.forward"
+      Input = randomTensor<'T> 4L [| 6; 5 |]
+      Forward = Dropout.forward scaling 0.8 mask
+      Backward = fun _ dy -> Dropout.backward scaling 0.8 mask dy
+      Reference = fun x -> Array.map2 (fun v k -> if scaling = DropoutScaling.Book then v * k else v * k / 0.8) x m
+      BadShape = fun () -> Dropout.forward scaling 0.8 mask (randomTensor<'T> 4L [| 5; 6 |]) |> ignore }
+
+/// A Dense layer with dropout in training mode; the generator is fixed, so the mask is too.
+let denseDropoutX<'T when 'T :> System.Numerics.IFloatingPointIeee754<'T>> (scaling: DropoutScaling) =
+    let spec = Dense.create 3 Activation.Tanh |> Dense.withDropout scaling 0.8
+    let p = { W = randomTensor<'T> 2L [| 4; 3 |]; B = randomTensor<'T> 3L [| 1; 3 |] }
+    let rng = Rng.seed 5L
+    let mask, _ = Dropout.mask<float> 0.8 [| 5; 3 |] rng
+    let scale = if scaling = DropoutScaling.Book then 1.0 else 1.0 / 0.8
+    let train x = let y, c, _ = Dense.forwardTrain spec p rng x in y, c
+    { Name = sprintf "Dense with Tanh and %A dropout (input, training)" scaling; OpName = "Dense.forward"
+      Input = randomTensor<'T> 1L [| 5; 4 |]
+      Forward = fun x -> train x |> fst
+      Backward = fun x dy -> Dense.backward spec p (train x |> snd) dy |> fst
+      Reference = fun x ->
+        let b = floats p.B
+        naiveMatmul x (floats p.W) 5 4 3 |> Array.mapi (fun i v -> tanh (v + b.[i % 3]) * (floats mask).[i] * scale)
+      BadShape = fun () -> Dense.forwardTrain spec p rng (randomTensor<'T> 1L [| 5; 5 |]) |> ignore }
+
 let cases (p: Precision) (single: bool) =
     let both (mkD: unit -> OpCase<float>) (mkS: unit -> OpCase<float32>) =
         if single then Check.op p (mkS ()) else Check.op p (mkD ())
@@ -106,6 +133,10 @@ let cases (p: Precision) (single: bool) =
       both (fun () -> activation Activation.Tanh tanh "Tanh.backward") (fun () -> activation Activation.Tanh tanh "Tanh.backward")
       both (fun () -> activation Activation.ReLU (max 0.0) "ReLU.backward") (fun () -> activation Activation.ReLU (max 0.0) "ReLU.backward")
       both (fun () -> activation Activation.Linear id "Linear.backward") (fun () -> activation Activation.Linear id "Linear.backward")
+      both (fun () -> dropout DropoutScaling.Book) (fun () -> dropout DropoutScaling.Book)
+      both (fun () -> dropout DropoutScaling.Inverted) (fun () -> dropout DropoutScaling.Inverted)
+      both (fun () -> denseDropoutX DropoutScaling.Book) (fun () -> denseDropoutX DropoutScaling.Book)
+      both (fun () -> denseDropoutX DropoutScaling.Inverted) (fun () -> denseDropoutX DropoutScaling.Inverted)
       for a, r in [ Activation.Sigmoid, sigmoidRef; Activation.Linear, id; Activation.Tanh, tanh; Activation.ReLU, max 0.0 ] do
         both (fun () -> denseX a r) (fun () -> denseX a r)
         both (fun () -> denseW a r) (fun () -> denseW a r)
@@ -134,6 +165,31 @@ let tests =
             let dx, dW = WeightMultiply.backward x w dy
             Expect.equal (dW.ToArray()) [| 4.0; 6.0 |] "column sums of X"
             Expect.equal (dx.ToArray()) [| 0.5; -1.0; 0.5; -1.0 |] "each row of dx is W^T"
+
+        testCase "Dropout.mask draws NumPy's binomial(1, 0.8) values for the vector seeds" <| fun () ->
+            let expected =
+                [ 1L, [| 1; 1; 1; 1; 1; 1; 1; 1; 1; 1 |]
+                  20190501L, [| 1; 0; 1; 1; 0; 1; 1; 0; 0; 1 |]
+                  190119L, [| 1; 1; 0; 1; 1; 0; 1; 0; 0; 1 |]
+                  0L, [| 1; 1; 1; 1; 1; 1; 1; 0; 0; 1 |] ]
+            for seed, values in expected do
+                let mask, _ = Dropout.mask<float> 0.8 [| 2; 5 |] (Rng.seed seed)
+                Expect.equal (mask.ToArray()) (Array.map float values) (sprintf "seed %d" seed)
+
+        testCase "Dropout in inference scales by the keep probability in book mode and not at all when inverted" <| fun () ->
+            let x = Tensor.create [| 1; 2 |] [| 1.0; 2.0 |]
+            Expect.equal ((Dropout.infer DropoutScaling.Book 0.5 x).ToArray()) [| 0.5; 1.0 |] "x * keep"
+            Expect.equal ((Dropout.infer DropoutScaling.Inverted 0.5 x).ToArray()) [| 1.0; 2.0 |] "identity"
+
+        testCase "Dropout refuses a keep probability outside (0, 1]" <| fun () ->
+            for keep in [ 0.0; -0.1; 1.5; nan ] do
+                throwsValue "Dense.withDropout" (fun () -> Dense.create 3 Activation.Linear |> Dense.withDropout DropoutScaling.Book keep |> ignore)
+
+        testCase "Dense in inference applies the book's dropout scaling deterministically" <| fun () ->
+            let spec = Dense.create 2 Activation.Linear |> Dense.withDropout DropoutScaling.Book 0.5
+            let p = { W = Tensor.create [| 1; 2 |] [| 1.0; 2.0 |]; B = Tensor.create [| 1; 2 |] [| 0.0; 0.0 |] }
+            let y, _ = Dense.forward spec p (Tensor.create [| 1; 1 |] [| 4.0 |])
+            Expect.equal (y.ToArray()) [| 2.0; 4.0 |] "x W times keep"
 
         testCase "the shape error message names the operation and both shapes" <| fun () ->
             let x = Tensor.zeros<float> [| 5; 4 |]

@@ -57,6 +57,36 @@ let tests =
                 Expect.equal (Trainer.bookLine (EarlyStopped(e, l, best, bestEpoch)))
                     (Some(sprintf "Loss increased after epoch %d, final loss was %.3f, using the model from epoch %d" e best bestEpoch)) "the book's message"
 
+        testCase "with the book's early stopping the kept model is the copy from the start of the failing period's last epoch" <| fun () ->
+            let xtr, ytr, xte, yte = data ()
+            let o = { options with EvalEvery = 2; Epochs = 50; EarlyStoppingModel = EarlyStoppingModel.Book }
+            let r = Trainer.fit o (Optimizer.sgd 0.6) (linear ()) xtr ytr xte yte
+            match r.StoppedEarlyAt with
+            | None -> failtest "expected early stopping"
+            | Some e ->
+                let before = Trainer.fit { o with Epochs = e - 1; EarlyStopping = false } (Optimizer.sgd 0.6) (linear ()) xtr ytr xte yte
+                let ps n = NeuralNetwork.parameters n |> List.map (fun (t: Tensor<float>) -> t.ToArray())
+                Expect.equal (ps r.Network) (ps before.Network) (sprintf "the model after %d epochs" (e - 1))
+
+        testCase "Trainer.fit decays the learning rate after every epoch" <| fun () ->
+            let xtr, ytr, xte, yte = data ()
+            let o = Optimizer.sgd 0.05 |> Optimizer.withDecay DecayType.Linear 0.01
+            let r = Trainer.fit { options with Epochs = 5; EvalEvery = 5 } o (linear ()) xtr ytr xte yte
+            // epochs use 0.05, 0.04, 0.03, 0.02, 0.01; the decay after the last epoch leaves 0.0
+            Expect.floatClose Accuracy.veryHigh r.OptimizerState.LearningRate 0.0 "five decays of 0.01"
+
+        testCase "a network with dropout trains deterministically from the fit seed" <| fun () ->
+            let xtr, ytr, xte, yte = data ()
+            let net () : NeuralNetwork<float> =
+                NeuralNetwork.create [ Layer.Dense (Dense.create 8 Activation.Tanh |> Dense.withDropout DropoutScaling.Inverted 0.8)
+                                       Layer.Dense (Dense.create 1 Activation.Linear) ] Loss.MeanSquaredError 5L
+            let a = Trainer.fit options (Optimizer.sgdMomentum 0.01 0.9) (net ()) xtr ytr xte yte
+            let b = Trainer.fit options (Optimizer.sgdMomentum 0.01 0.9) (net ()) xtr ytr xte yte
+            let c = Trainer.fit { options with Seed = 4L } (Optimizer.sgdMomentum 0.01 0.9) (net ()) xtr ytr xte yte
+            Expect.equal a.Evaluations b.Evaluations "same seed, same run"
+            Expect.notEqual a.Evaluations c.Evaluations "another seed permutes and masks differently"
+            Expect.isLessThan (List.last a.Evaluations).Loss (List.head a.Evaluations).Loss "it learns"
+
         testCase "Trainer.fit without early stopping runs every epoch" <| fun () ->
             let xtr, ytr, xte, yte = data ()
             let r = Trainer.fit { options with EvalEvery = 1; Epochs = 10; EarlyStopping = false } (Optimizer.sgd 0.6) (linear ()) xtr ytr xte yte

@@ -1,0 +1,54 @@
+namespace DeepFunctional
+
+open System
+open System.Numerics
+
+/// How dropout keeps the expected activation the same in training and inference.
+[<RequireQualifiedAccess>]
+type DropoutScaling =
+    /// Inverted dropout (the modern default): training divides the kept units by the keep
+    /// probability; inference is the identity.
+    | Inverted
+    /// The book's dropout: training multiplies by the 0/1 mask only; inference multiplies
+    /// everything by the keep probability.
+    | Book
+
+/// `Dropout`: zeroes each unit with probability 1 − keep during training. The mask is drawn
+/// by the caller's generator with NumPy's `binomial(1, keep, shape)` draws and returned, so
+/// backward stays pure.
+[<RequireQualifiedAccess>]
+module Dropout =
+
+    /// Checks a keep probability: in (0, 1].
+    let checkKeep (op: string) (keep: float) =
+        if not (keep > 0.0 && keep <= 1.0) then
+            raise (InvalidValueException(op, "a keep probability in (0, 1]", string keep))
+
+    /// A 0/1 mask of the given shape: `binomial(1, keep)` per element, row-major.
+    let mask<'T when 'T :> IFloatingPointIeee754<'T>> (keep: float) (shape: int[]) (rng: Rng) : Tensor<'T> * Rng =
+        checkKeep "Dropout.mask" keep
+        let draws, rng = Rng.binomial 1 keep (Shape.count shape) rng
+        let data = Array.zeroCreate<'T> draws.Length
+        for i in 0 .. draws.Length - 1 do
+            if draws.[i] = 1 then data.[i] <- 'T.One
+        Tensor.wrap (Array.copy shape) data, rng
+
+    /// Training: x ⊙ mask (book) or x ⊙ mask / keep (inverted). x, mask: the same shape.
+    let forward<'T when 'T :> IFloatingPointIeee754<'T>> (scaling: DropoutScaling) (keep: float) (mask: Tensor<'T>) (x: Tensor<'T>) : Tensor<'T> =
+        checkKeep "Dropout.forward" keep
+        Shape.checkSame "Dropout.forward" "input" x.Dims "mask" mask.Dims
+        match scaling with
+        | DropoutScaling.Book -> Tensor.mul x mask
+        | DropoutScaling.Inverted -> Tensor.scale ('T.CreateTruncating(1.0 / keep)) (Tensor.mul x mask)
+
+    /// Inference: x ⊙ keep (book) or x (inverted).
+    let infer<'T when 'T :> IFloatingPointIeee754<'T>> (scaling: DropoutScaling) (keep: float) (x: Tensor<'T>) : Tensor<'T> =
+        checkKeep "Dropout.infer" keep
+        match scaling with
+        | DropoutScaling.Book -> Tensor.scale ('T.CreateTruncating keep) x
+        | DropoutScaling.Inverted -> x
+
+    /// dx = dy ⊙ mask (book) or dy ⊙ mask / keep (inverted).
+    let backward<'T when 'T :> IFloatingPointIeee754<'T>> (scaling: DropoutScaling) (keep: float) (mask: Tensor<'T>) (dy: Tensor<'T>) : Tensor<'T> =
+        Shape.checkSame "Dropout.backward" "mask" mask.Dims "dy" dy.Dims
+        forward scaling keep mask dy

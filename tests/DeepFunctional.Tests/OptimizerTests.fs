@@ -1,0 +1,58 @@
+module DeepFunctional.Tests.OptimizerTests
+
+open Expecto
+open DeepFunctional
+open DeepFunctional.Tests.Check
+
+let t (values: float list) = Tensor.create [| values.Length |] (Array.ofList values)
+
+/// Runs `epochs` epochs of end-of-epoch decay and returns the learning rate of every epoch.
+let schedule (optimizer: Optimizer) (epochs: int) =
+    let mutable s: OptimizerState<float> = Optimizer.init optimizer epochs
+    [ for _ in 1 .. epochs do
+        yield s.LearningRate
+        s <- Optimizer.endEpoch optimizer s ]
+
+[<Tests>]
+let tests =
+    testList "Optimizer" [
+        testCase "SGD takes param - lr * grad" <| fun () ->
+            let o = Optimizer.sgd 0.5
+            let ps, s = Optimizer.step o (Optimizer.init o 1) [ t [ 1.0; 2.0 ] ] [ t [ 2.0; -4.0 ] ]
+            Expect.equal (ps.Head.ToArray()) [| 0.0; 4.0 |] "1 - 0.5*2, 2 + 0.5*4"
+            Expect.equal s.Steps 1 "one step"
+
+        testCase "SGD with momentum matches two hand-computed steps" <| fun () ->
+            let o = Optimizer.sgdMomentum 0.1 0.9
+            let s0: OptimizerState<float> = Optimizer.init o 1
+            let p1, s1 = Optimizer.step o s0 [ t [ 1.0 ] ] [ t [ 2.0 ] ]
+            // v1 = 0.9*0 + 0.1*2 = 0.2; p1 = 1 - 0.2 = 0.8
+            Expect.floatClose Accuracy.veryHigh (p1.Head.ToArray().[0]) 0.8 "first step"
+            let p2, s2 = Optimizer.step o s1 p1 [ t [ 1.0 ] ]
+            // v2 = 0.9*0.2 + 0.1*1 = 0.28; p2 = 0.8 - 0.28 = 0.52
+            Expect.floatClose Accuracy.veryHigh (s2.Velocities.Head.ToArray().[0]) 0.28 "velocity"
+            Expect.floatClose Accuracy.veryHigh (p2.Head.ToArray().[0]) 0.52 "second step"
+
+        testCase "linear decay starts at lr and reaches final_lr in the last epoch" <| fun () ->
+            let lrs = schedule (Optimizer.sgd 0.15 |> Optimizer.withDecay DecayType.Linear 0.05) 25
+            Expect.equal lrs.Head 0.15 "first epoch"
+            Expect.floatClose Accuracy.veryHigh (List.last lrs) 0.05 "last epoch"
+            Expect.floatClose Accuracy.veryHigh (lrs.[1] - lrs.[0]) (-0.1 / 24.0) "equal steps"
+
+        testCase "exponential decay starts at lr and reaches final_lr in the last epoch" <| fun () ->
+            let lrs = schedule (Optimizer.sgdMomentum 0.2 0.9 |> Optimizer.withDecay DecayType.Exponential 0.05) 25
+            Expect.equal lrs.Head 0.2 "first epoch"
+            Expect.floatClose Accuracy.veryHigh (List.last lrs) 0.05 "last epoch"
+            Expect.floatClose Accuracy.veryHigh (lrs.[1] / lrs.[0]) (0.25 ** (1.0 / 24.0)) "equal ratios"
+
+        testCase "without decay the learning rate stays put" <| fun () ->
+            Expect.equal (schedule (Optimizer.sgd 0.1) 5) [ 0.1; 0.1; 0.1; 0.1; 0.1 ] "constant"
+
+        testCase "optimizer constructors refuse out-of-range settings naming the function" <| fun () ->
+            throwsValue "Optimizer.sgdMomentum" (fun () -> Optimizer.sgdMomentum 0.1 1.0 |> ignore)
+            throwsValue "Optimizer.sgdMomentum" (fun () -> Optimizer.sgdMomentum -0.1 0.9 |> ignore)
+            throwsValue "Optimizer.withDecay" (fun () -> Optimizer.sgd 0.1 |> Optimizer.withDecay DecayType.Linear 0.0 |> ignore)
+
+        testCase "Momentum.step refuses a gradient of another shape" <| fun () ->
+            throwsShape "Momentum.step" (fun () -> Momentum.step 0.1 0.9 [ t [ 0.0 ] ] [ t [ 1.0 ] ] [ t [ 1.0; 2.0 ] ] |> ignore)
+    ]

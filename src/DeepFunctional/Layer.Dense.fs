@@ -116,15 +116,23 @@ module Dense =
         else
             a, { X = x; Z = z; A = a; Y = a; Mask = None }, rng
 
-    /// dy: [batch; neurons] -> (dx: [batch; inFeatures], the parameter gradients).
-    let backward (spec: DenseSpec) (p: DenseParams<'T>) (cache: DenseCache<'T>) (dy: Tensor<'T>) =
+    /// The gradient at the affine result z = X·W + B, from dy.
+    let private dz (spec: DenseSpec) (cache: DenseCache<'T>) (dy: Tensor<'T>) =
         Shape.checkSame "Dense.backward" "output" cache.Y.Dims "dy" dy.Dims
         let da =
             match cache.Mask with
             | Some mask -> Dropout.backward spec.DropoutScaling spec.KeepProbability mask dy
             | None when spec.KeepProbability < 1.0 -> Dropout.infer spec.DropoutScaling spec.KeepProbability dy
             | None -> dy
-        let dz = Activation.backward spec.Activation cache.Z cache.A da
-        let dxw, dB = BiasAdd.backward cache.Z p.B dz
+        Activation.backward spec.Activation cache.Z cache.A da
+
+    /// dy: [batch; neurons] -> (dx: [batch; inFeatures], the parameter gradients).
+    let backward (spec: DenseSpec) (p: DenseParams<'T>) (cache: DenseCache<'T>) (dy: Tensor<'T>) =
+        let dxw, dB = BiasAdd.backward cache.Z p.B (dz spec cache dy)
         let dx, dW = WeightMultiply.backward cache.X p.W dxw
         dx, { dW = dW; dB = dB }
+
+    /// The parameter gradients only, skipping dx (for the first layer of a network).
+    let parameterGradients (spec: DenseSpec) (p: DenseParams<'T>) (cache: DenseCache<'T>) (dy: Tensor<'T>) =
+        let dxw, dB = BiasAdd.backward cache.Z p.B (dz spec cache dy)
+        { dW = WeightMultiply.weightGradient cache.X p.W dxw; dB = dB }

@@ -183,6 +183,24 @@ module NeuralNetwork =
             |> List.rev
         g, grads
 
+    /// The parameter gradients only: like `backward`, but the first layer's input gradient,
+    /// which training never uses, is not computed.
+    let parameterGradients (net: NeuralNetwork<'T>) (trace: Trace<'T>) (dy: Tensor<'T>) : LayerGrads<'T> list =
+        let ps = paramsOf "NeuralNetwork.backward" net
+        let mutable g = dy
+        List.zip3 net.Layers ps trace.Caches
+        |> List.indexed
+        |> List.rev
+        |> List.map (fun (i, (layer, p, c)) ->
+            match layer, p, c with
+            | Layer.Dense spec, LayerParams.Dense dp, LayerCache.Dense dc when i = 0 ->
+                LayerGrads.Dense (Dense.parameterGradients spec dp dc g)
+            | Layer.Dense spec, LayerParams.Dense dp, LayerCache.Dense dc ->
+                let dx, dg = Dense.backward spec dp dc g
+                g <- dx
+                LayerGrads.Dense dg)
+        |> List.rev
+
     /// One training batch: forward (with dropout masks from `rng`, initialising the network if
     /// needed), loss, backward. Pure: returns the loss, the gradients, the network and the generator.
     /// <exception cref="ShapeMismatchException">when x and y differ in rows or y does not fit the output.</exception>
@@ -190,7 +208,7 @@ module NeuralNetwork =
         Shape.checkSameRows "NeuralNetwork.trainBatch" "x" x.Dims "y" y.Dims
         let prediction, trace, net, rng = forwardTrain rng net x
         let loss = Loss.forward net.Loss prediction y
-        let _, grads = backward net trace (Loss.backward net.Loss prediction y)
+        let grads = parameterGradients net trace (Loss.backward net.Loss prediction y)
         { Loss = loss; Gradients = grads; Network = net; Rng = rng }
 
     /// The loss of the network's predictions for x against y.

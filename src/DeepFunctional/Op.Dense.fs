@@ -17,6 +17,12 @@ module WeightMultiply =
         Shape.checkSame "WeightMultiply.backward" "output" [| m; n |] "dy" dy.Dims
         Tensor.matmulNT dy w, Tensor.matmulTN x dy
 
+    /// Only dW = Xᵀ·dy, for a first layer whose input gradient nobody needs.
+    let weightGradient (x: Tensor<'T>) (w: Tensor<'T>) (dy: Tensor<'T>) =
+        let m, _, n = Shape.checkMatmul "WeightMultiply.backward" x.Dims w.Dims
+        Shape.checkSame "WeightMultiply.backward" "output" [| m; n |] "dy" dy.Dims
+        Tensor.matmulTN x dy
+
 /// `BiasAdd`: adds a 1×n bias row to every row.
 [<RequireQualifiedAccess>]
 module BiasAdd =

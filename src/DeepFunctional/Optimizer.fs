@@ -85,6 +85,33 @@ module Optimizer =
             let ps, v = Momentum.step state.LearningRate m v parameters gradients
             ps, { state with Velocities = v; Steps = state.Steps + 1 }
 
+    /// One update written into the parameter (and velocity) buffers themselves: for the
+    /// trainer, on copies it owns and nobody else can see. Same arithmetic, rounding for
+    /// rounding, as `step`, in one pass per tensor and without allocating.
+    let internal stepInPlace<'T when 'T :> Numerics.IFloatingPointIeee754<'T>> (optimizer: Optimizer) (state: OptimizerState<'T>)
+                                 (parameters: Tensor<'T> list) (gradients: Tensor<'T> list) : OptimizerState<'T> =
+        if parameters.Length <> gradients.Length then
+            raise (ShapeMismatchException("Optimizer.step", sprintf "%d gradients, one per parameter" parameters.Length, sprintf "%d" gradients.Length))
+        let lr = 'T.CreateTruncating state.LearningRate
+        match optimizer.Rule with
+        | UpdateRule.SGD ->
+            List.iter2 (fun (p: Tensor<'T>) (g: Tensor<'T>) ->
+                Shape.checkSame "Optimizer.step" "parameter" p.Dims "gradient" g.Dims
+                let ps = Span<'T>(p.Data)
+                Numerics.Tensors.TensorPrimitives.MultiplyAdd(ReadOnlySpan<'T>(g.Data), -lr, ReadOnlySpan<'T>(p.Data), ps)) parameters gradients
+            { state with Steps = state.Steps + 1 }
+        | UpdateRule.Momentum m ->
+            let velocities = if state.Velocities.IsEmpty then Momentum.init parameters else state.Velocities
+            let momentum = 'T.CreateTruncating m
+            List.iter2 (fun ((p: Tensor<'T>), (g: Tensor<'T>)) (v: Tensor<'T>) ->
+                Shape.checkSame "Optimizer.step" "parameter" p.Dims "gradient" g.Dims
+                let vs = Span<'T>(v.Data)
+                Numerics.Tensors.TensorPrimitives.Multiply(ReadOnlySpan<'T>(v.Data), momentum, vs)
+                Numerics.Tensors.TensorPrimitives.MultiplyAdd(ReadOnlySpan<'T>(g.Data), lr, ReadOnlySpan<'T>(v.Data), vs)
+                Numerics.Tensors.TensorPrimitives.Subtract(ReadOnlySpan<'T>(p.Data), ReadOnlySpan<'T>(v.Data), Span<'T>(p.Data)))
+                (List.zip parameters gradients) velocities
+            { state with Velocities = velocities; Steps = state.Steps + 1 }
+
     /// The state after an epoch ends: the learning rate decays one step (no change without decay).
     let endEpoch (optimizer: Optimizer) (state: OptimizerState<'T>) : OptimizerState<'T> =
         match optimizer.Decay with

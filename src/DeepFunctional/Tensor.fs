@@ -71,6 +71,9 @@ module Tensor =
             raise (ShapeMismatchException("Tensor.create", sprintf "%d elements for shape %s" (Shape.count shape) (Shape.format shape), sprintf "%d elements" data.Length))
         Tensor<'T>(Array.copy shape, Array.copy data)
 
+    /// A copy with its own buffer.
+    let internal copy (t: Tensor<'T>) = Tensor<'T>(t.Dims, Array.copy t.Data)
+
     /// A tensor of zeros.
     let zeros<'T> (shape: int[]) : Tensor<'T> =
         Shape.checkValid "Tensor.zeros" shape
@@ -281,6 +284,17 @@ module Tensor =
         let shape = Array.copy t.Dims
         shape.[0] <- indices.Length
         Tensor<'T>(shape, out)
+
+    /// `gatherRows` into a buffer the caller owns and reuses (at least indices.Length rows long);
+    /// the returned tensor wraps the buffer. For the trainer's batches only.
+    let internal gatherRowsInto (buffer: 'T[]) (indices: int[]) (t: Tensor<'T>) =
+        let w = t.Cols
+        for k in 0 .. indices.Length - 1 do
+            Array.blit t.Data (indices.[k] * w) buffer (k * w) w
+        let shape = Array.copy t.Dims
+        shape.[0] <- indices.Length
+        if buffer.Length = indices.Length * w then Tensor<'T>(shape, buffer)
+        else Tensor<'T>(shape, Array.sub buffer 0 (indices.Length * w))
 
     /// Converts the elements to another floating-point type (`float` ↔ `float32`).
     let convert<'T, 'U when 'T :> INumberBase<'T> and 'U :> INumberBase<'U>> (t: Tensor<'T>) : Tensor<'U> =

@@ -118,8 +118,15 @@ module Trainer =
         validate options net xTrain yTrain xTest yTest
         let n = xTrain.Dims.[0]
         let batches = (n + options.BatchSize - 1) / options.BatchSize
+        // The trainer updates parameters and velocities in place, on copies it owns: the caller's
+        // network is never written, and every network it hands out (best, snapshot, result) is
+        // a copy nobody else writes either.
+        let own (n: NeuralNetwork<'T>) =
+            if NeuralNetwork.isInitialised n then NeuralNetwork.withParameters (NeuralNetwork.parameters n |> List.map Tensor.copy) n else n
         let mutable rng = Rng.seed options.Seed
-        let mutable net = if options.Restart then NeuralNetwork.reset net else net
+        let mutable net = if options.Restart then NeuralNetwork.reset net else own net
+        let xBuffer = Array.zeroCreate (min options.BatchSize n * xTrain.Cols)
+        let yBuffer = Array.zeroCreate (min options.BatchSize n * yTrain.Cols)
         let mutable state = Optimizer.init optimizer options.Epochs
         let mutable order = Array.init n id
         let mutable best = Double.PositiveInfinity
@@ -130,7 +137,8 @@ module Trainer =
         let mutable stoppedAt = None
         let mutable epoch = 1
         while epoch <= options.Epochs && stoppedAt.IsNone do
-            if epoch % options.EvalEvery = 0 && NeuralNetwork.isInitialised net then snapshot <- Some net
+            if epoch % options.EvalEvery = 0 && NeuralNetwork.isInitialised net && options.EarlyStoppingModel = EarlyStoppingModel.Book then
+                snapshot <- Some (own net)
             let perm, r = Rng.permutation n rng
             rng <- r
             order <- Array.map (fun i -> order.[i]) perm
@@ -138,13 +146,12 @@ module Trainer =
                 cancellation.ThrowIfCancellationRequested()
                 let start = b * options.BatchSize
                 let rows = Array.sub order start (min options.BatchSize (n - start))
-                let xb = Tensor.gatherRows rows xTrain
-                let yb = Tensor.gatherRows rows yTrain
+                let xb = Tensor.gatherRowsInto xBuffer rows xTrain
+                let yb = Tensor.gatherRowsInto yBuffer rows yTrain
                 let r = NeuralNetwork.trainBatch rng net xb yb
                 rng <- r.Rng
-                let ps, s = Optimizer.step optimizer state (NeuralNetwork.parameters r.Network) (NeuralNetwork.gradients r.Gradients)
-                net <- NeuralNetwork.withParameters ps r.Network
-                state <- s
+                net <- r.Network
+                state <- Optimizer.stepInPlace optimizer state (NeuralNetwork.parameters net) (NeuralNetwork.gradients r.Gradients)
                 onEvent (BatchCompleted(epoch, b + 1, batches, r.Loss))
             onEvent (EpochCompleted(epoch, options.Epochs))
             if epoch % options.EvalEvery = 0 then
@@ -155,7 +162,7 @@ module Trainer =
                     onEvent (Evaluated(epoch, loss, improved))
                 if improved then
                     best <- loss
-                    bestNet <- net
+                    if options.EarlyStopping then bestNet <- own net
                     bestEpoch <- epoch
                 elif options.EarlyStopping then
                     onEvent (EarlyStopped(epoch, loss, best, bestEpoch))

@@ -99,6 +99,14 @@ let tests =
             let more = Trainer.fit { options with Restart = false; Epochs = 5 } (Optimizer.sgd 0.05) first.Network xtr ytr xte yte
             Expect.isLessThan (List.last more.Evaluations).Loss 0.05 "starts from a trained model"
 
+        testCase "Trainer.fit never writes the parameters of the network it was given" <| fun () ->
+            let xtr, ytr, xte, yte = data ()
+            let first = Trainer.fit options (Optimizer.sgdMomentum 0.05 0.9) (linear ()) xtr ytr xte yte
+            let before = NeuralNetwork.parameters first.Network |> List.map (fun t -> t.ToArray())
+            let more = Trainer.fit { options with Restart = false } (Optimizer.sgdMomentum 0.05 0.9) first.Network xtr ytr xte yte
+            Expect.equal (NeuralNetwork.parameters first.Network |> List.map (fun t -> t.ToArray())) before "the given network is unchanged"
+            Expect.notEqual (NeuralNetwork.parameters more.Network |> List.map (fun t -> t.ToArray())) before "the result moved on"
+
         testCase "Trainer.fit stops with OperationCanceledException when cancelled" <| fun () ->
             let xtr, ytr, xte, yte = data ()
             use cts = new CancellationTokenSource()

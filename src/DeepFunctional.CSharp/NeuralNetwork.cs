@@ -98,7 +98,7 @@ public sealed class RegressionMetrics
 
 /// <summary>
 /// A neural network as the book builds it: layers, a loss and a seed. Its parameters are drawn
-/// when it is first trained (by <see cref="Trainer.Fit(double[,], double[,], double[,], double[,], int, int, int, long, bool, bool, IProgress{TrainingProgress}?, System.Threading.CancellationToken)"/>)
+/// when it is first trained (by <see cref="Trainer.Fit(double[,], double[,], double[,], double[,], int, int, int, long, bool, bool, EarlyStoppingModel, IProgress{TrainingProgress}?, System.Threading.CancellationToken)"/>)
 /// or given with <see cref="SetParameters"/>.
 /// </summary>
 /// <remarks>
@@ -207,6 +207,70 @@ public sealed class NeuralNetwork
     /// <exception cref="ShapeMismatchException">when x's columns differ from <see cref="InputFeatures"/>.</exception>
     /// <exception cref="InvalidOperationException">when the network has no parameters yet.</exception>
     public float[,] Predict(float[,] x) => PredictCore(x);
+
+    /// <summary>
+    /// The predicted class of each row of x: the column of the largest output (chapter 4's classifiers,
+    /// NumPy's <c>argmax(axis=1)</c>), computed in double precision.
+    /// </summary>
+    /// <param name="x">Inputs: [rows, features].</param>
+    /// <returns>One class index in 0 .. <see cref="OutputFeatures"/> − 1 per row.</returns>
+    /// <exception cref="ArgumentNullException">when x is null.</exception>
+    /// <exception cref="ArgumentException">when x is empty or holds NaN or infinity.</exception>
+    /// <exception cref="ShapeMismatchException">when x's columns differ from <see cref="InputFeatures"/>.</exception>
+    /// <exception cref="InvalidOperationException">when the network has no parameters yet.</exception>
+    public int[] PredictClasses(double[,] x) => PredictClassesCore(x);
+
+    /// <summary>The predicted class of each row of x, computed in single precision; see <see cref="PredictClasses(double[,])"/>.</summary>
+    /// <param name="x">Inputs: [rows, features].</param>
+    /// <returns>One class index in 0 .. <see cref="OutputFeatures"/> − 1 per row.</returns>
+    /// <exception cref="ArgumentNullException">when x is null.</exception>
+    /// <exception cref="ArgumentException">when x is empty or holds NaN or infinity.</exception>
+    /// <exception cref="ShapeMismatchException">when x's columns differ from <see cref="InputFeatures"/>.</exception>
+    /// <exception cref="InvalidOperationException">when the network has no parameters yet.</exception>
+    public int[] PredictClasses(float[,] x) => PredictClassesCore(x);
+
+    /// <summary>
+    /// The class probabilities of each row of x: the softmax of the network's outputs, each row
+    /// non-negative and summing to 1 — what a network trained with <see cref="SoftmaxCrossEntropy"/>
+    /// predicts. Computed in double precision.
+    /// </summary>
+    /// <param name="x">Inputs: [rows, features].</param>
+    /// <returns>A fresh array: [rows, outputs].</returns>
+    /// <exception cref="ArgumentNullException">when x is null.</exception>
+    /// <exception cref="ArgumentException">when x is empty or holds NaN or infinity.</exception>
+    /// <exception cref="ShapeMismatchException">when x's columns differ from <see cref="InputFeatures"/>.</exception>
+    /// <exception cref="InvalidOperationException">when the network has no parameters yet.</exception>
+    public double[,] PredictProbabilities(double[,] x) => PredictProbabilitiesCore(x);
+
+    /// <summary>The class probabilities of each row of x in single precision; see <see cref="PredictProbabilities(double[,])"/>.</summary>
+    /// <param name="x">Inputs: [rows, features].</param>
+    /// <returns>A fresh array: [rows, outputs].</returns>
+    /// <exception cref="ArgumentNullException">when x is null.</exception>
+    /// <exception cref="ArgumentException">when x is empty or holds NaN or infinity.</exception>
+    /// <exception cref="ShapeMismatchException">when x's columns differ from <see cref="InputFeatures"/>.</exception>
+    /// <exception cref="InvalidOperationException">when the network has no parameters yet.</exception>
+    public float[,] PredictProbabilities(float[,] x) => PredictProbabilitiesCore(x);
+
+    /// <summary>
+    /// The fraction of rows of x whose predicted class (<see cref="PredictClasses(double[,])"/>) is their
+    /// label, in 0..1: the book's "model validation accuracy" divided by 100. Computed in double precision.
+    /// </summary>
+    /// <param name="x">Inputs: [rows, features].</param>
+    /// <param name="labels">The true class of each row.</param>
+    /// <exception cref="ArgumentNullException">when x or labels is null.</exception>
+    /// <exception cref="ArgumentException">when x is empty or holds NaN or infinity.</exception>
+    /// <exception cref="ShapeMismatchException">when x's columns differ from <see cref="InputFeatures"/> or labels has not one entry per row.</exception>
+    /// <exception cref="InvalidOperationException">when the network has no parameters yet.</exception>
+    public double Accuracy(double[,] x, int[] labels) => Classification.Accuracy(PredictClassesCore(x, labels), labels);
+
+    /// <summary>The fraction of rows of x whose predicted class is their label, computed in single precision.</summary>
+    /// <param name="x">Inputs: [rows, features].</param>
+    /// <param name="labels">The true class of each row.</param>
+    /// <exception cref="ArgumentNullException">when x or labels is null.</exception>
+    /// <exception cref="ArgumentException">when x is empty or holds NaN or infinity.</exception>
+    /// <exception cref="ShapeMismatchException">when x's columns differ from <see cref="InputFeatures"/> or labels has not one entry per row.</exception>
+    /// <exception cref="InvalidOperationException">when the network has no parameters yet.</exception>
+    public double Accuracy(float[,] x, int[] labels) => Classification.Accuracy(PredictClassesCore(x, labels), labels);
 
     /// <summary>The loss of the network's predictions for x against y, computed in double precision.</summary>
     /// <param name="x">Inputs: [rows, features].</param>
@@ -405,6 +469,29 @@ public sealed class NeuralNetwork
         var net = Trained<T>(op);
         CheckInputs(op, x);
         return Interop.ToArray(Core.NeuralNetwork.forward(net, Interop.ToTensor(x)));
+    }
+
+    private int[] PredictClassesCore<T>(T[,] x, int[]? labels = null)
+        where T : struct, IFloatingPointIeee754<T>
+    {
+        const string op = "NeuralNetwork.PredictClasses";
+        Guard.Matrix(op, nameof(x), x);
+        if (labels is not null && labels.Length != x.GetLength(0))
+            throw new ShapeMismatchException("NeuralNetwork.Accuracy",
+                $"one label for each of the {x.GetLength(0)} rows of x", $"{labels.Length} labels");
+        var net = Trained<T>(op);
+        CheckInputs(op, x);
+        return Core.Classification.argmax(Core.NeuralNetwork.forward(net, Interop.ToTensor(x)));
+    }
+
+    private T[,] PredictProbabilitiesCore<T>(T[,] x)
+        where T : struct, IFloatingPointIeee754<T>
+    {
+        const string op = "NeuralNetwork.PredictProbabilities";
+        Guard.Matrix(op, nameof(x), x);
+        var net = Trained<T>(op);
+        CheckInputs(op, x);
+        return Interop.ToArray(Core.Softmax.forward(Core.NeuralNetwork.forward(net, Interop.ToTensor(x))));
     }
 
     private Core.NeuralNetwork<T> CheckPair<T>(string op, T[,] x, T[,] y)

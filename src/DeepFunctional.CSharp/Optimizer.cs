@@ -1,21 +1,132 @@
+using System;
 using System.Globalization;
+using Microsoft.FSharp.Core;
 using Core = global::DeepFunctional;
 
 namespace DeepFunctional.CSharp;
 
+/// <summary>How an optimizer's learning rate changes from epoch to epoch (chapter 4).</summary>
+public enum DecayType
+{
+    /// <summary>No decay: the learning rate stays the same (the default).</summary>
+    None,
+
+    /// <summary>
+    /// Linear decay: after every epoch the rate falls by (LearningRate − FinalLearningRate)/(epochs − 1),
+    /// so the last epoch trains with FinalLearningRate.
+    /// </summary>
+    Linear,
+
+    /// <summary>
+    /// Exponential decay: after every epoch the rate is multiplied by
+    /// (FinalLearningRate/LearningRate)^(1/(epochs − 1)), so the last epoch trains with FinalLearningRate.
+    /// </summary>
+    Exponential,
+}
+
 /// <summary>
 /// An optimizer: how a <see cref="Trainer"/> updates the parameters from their gradients after
-/// each batch (the book's <c>Optimizer</c>). The library's optimizers are listed as its
-/// subclasses; this class cannot be derived from outside the library.
+/// each batch (the book's <c>Optimizer(lr, final_lr, decay_type)</c>). The learning rate may decay
+/// from epoch to epoch: set both <see cref="DecayType"/> and <see cref="FinalLearningRate"/>, as in
+/// <c>new SGD(0.15) { DecayType = DecayType.Linear, FinalLearningRate = 0.05 }</c>. The library's
+/// optimizers are listed as its subclasses; this class cannot be derived from outside the library.
 /// </summary>
 public abstract class Optimizer
 {
-    private protected Optimizer()
+    private readonly double _learningRate;
+    private readonly double? _finalLearningRate;
+    private readonly DecayType _decayType;
+
+    private protected Optimizer(double learningRate)
     {
+        LearningRate = learningRate;
     }
 
-    /// <summary>The core's description of this optimizer (validated).</summary>
-    internal abstract Core.Optimizer ToCore();
+    /// <summary>The name used in messages: <c>SGD</c>, <c>SGDMomentum</c>.</summary>
+    private protected abstract string Name { get; }
+
+    /// <summary>The step size of the first epoch (of every epoch without decay): finite and greater than zero.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">when set to a value that is not finite and positive.</exception>
+    public double LearningRate
+    {
+        get => _learningRate;
+        init
+        {
+            Guard.PositiveFinite(Name, "learningRate", value);
+            _learningRate = value;
+        }
+    }
+
+    /// <summary>
+    /// The learning rate of the last epoch when <see cref="DecayType"/> is not
+    /// <see cref="CSharp.DecayType.None"/>: finite and greater than zero; null (the default) without decay.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">when set to a value that is not finite and positive.</exception>
+    public double? FinalLearningRate
+    {
+        get => _finalLearningRate;
+        init
+        {
+            if (value is double v)
+                Guard.PositiveFinite(Name, "finalLearningRate", v);
+            _finalLearningRate = value;
+        }
+    }
+
+    /// <summary>
+    /// How the learning rate falls to <see cref="FinalLearningRate"/> over the epochs of a fit, applied
+    /// at the end of every epoch; <see cref="CSharp.DecayType.None"/> by default. A decay needs a
+    /// <see cref="FinalLearningRate"/>, and a <see cref="FinalLearningRate"/> needs a decay: the
+    /// <see cref="Trainer"/> refuses an optimizer with only one of them.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">when set to a value that is not defined.</exception>
+    public DecayType DecayType
+    {
+        get => _decayType;
+        init => _decayType = Enum.IsDefined(value)
+            ? value
+            : throw Guard.OutOfRange(Name, "decayType", "None, Linear or Exponential", (int)value);
+    }
+
+    /// <summary>The core's update rule and learning rate, without decay.</summary>
+    private protected abstract Core.Optimizer CoreRule();
+
+    /// <summary>The core's description of this optimizer, with its decay.</summary>
+    /// <exception cref="ArgumentException">when only one of DecayType and FinalLearningRate is set.</exception>
+    internal Core.Optimizer ToCore()
+    {
+        var rule = CoreRule();
+        return (_decayType, _finalLearningRate) switch
+        {
+            (DecayType.None, null) => rule,
+            (DecayType.None, double final) => throw new ArgumentException(
+                Guard.Message(Name, "a DecayType (Linear or Exponential) with FinalLearningRate " + Guard.Text(final), "DecayType None"),
+                nameof(DecayType)),
+            (_, null) => throw new ArgumentException(
+                Guard.Message(Name, $"a FinalLearningRate with DecayType {_decayType}", "none"), nameof(FinalLearningRate)),
+            (DecayType.Linear, double final) => Core.OptimizerModule.withDecay(Core.DecayType.Linear, final, rule),
+            (_, double final) => Core.OptimizerModule.withDecay(Core.DecayType.Exponential, final, rule),
+        };
+    }
+
+    /// <summary>The facade object for a core optimizer.</summary>
+    internal static Optimizer FromCore(Core.Optimizer optimizer)
+    {
+        var decay = FSharpOption<Tuple<double, Core.DecayType>>.get_IsSome(optimizer.Decay) ? optimizer.Decay!.Value : null;
+        double? final = decay?.Item1;
+        var type = decay is null ? DecayType.None : decay.Item2.IsLinear ? DecayType.Linear : DecayType.Exponential;
+        return optimizer.Rule switch
+        {
+            Core.UpdateRule.Momentum m => new SGDMomentum(optimizer.LearningRate, m.momentum) { FinalLearningRate = final, DecayType = type },
+            _ => new SGD(optimizer.LearningRate) { FinalLearningRate = final, DecayType = type },
+        };
+    }
+
+    /// <summary>The decay as it is appended to a description: <c>, Linear decay to 0.05</c>, or nothing.</summary>
+    private protected string DecayText() =>
+        _decayType == DecayType.None || _finalLearningRate is not double final
+            ? ""
+            : $", {_decayType} decay to {final.ToString("R", CultureInfo.InvariantCulture)}";
 }
 
 /// <summary>
@@ -24,31 +135,61 @@ public abstract class Optimizer
 /// </summary>
 public sealed class SGD : Optimizer
 {
-    private readonly double _learningRate;
-
     /// <summary>SGD with the given learning rate (the book's default is 0.01).</summary>
     /// <param name="learningRate">The step size; finite and greater than zero.</param>
-    /// <exception cref="System.ArgumentOutOfRangeException">when the learning rate is not finite and positive.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">when the learning rate is not finite and positive.</exception>
     public SGD(double learningRate = 0.01)
+        : base(learningRate)
     {
-        LearningRate = learningRate;
     }
 
-    /// <summary>The step size: finite and greater than zero.</summary>
-    /// <exception cref="System.ArgumentOutOfRangeException">when set to a value that is not finite and positive.</exception>
-    public double LearningRate
-    {
-        get => _learningRate;
-        init
-        {
-            Guard.PositiveFinite("SGD", "learningRate", value);
-            _learningRate = value;
-        }
-    }
+    private protected override string Name => "SGD";
 
-    internal override Core.Optimizer ToCore() => Core.OptimizerModule.sgd(_learningRate);
+    private protected override Core.Optimizer CoreRule() => Core.OptimizerModule.sgd(LearningRate);
 
     /// <summary>A short description, such as <c>SGD(learningRate: 0.01)</c>.</summary>
     public override string ToString() =>
-        $"SGD(learningRate: {_learningRate.ToString("R", CultureInfo.InvariantCulture)})";
+        $"SGD(learningRate: {LearningRate.ToString("R", CultureInfo.InvariantCulture)}{DecayText()})";
+}
+
+/// <summary>
+/// Stochastic gradient descent with momentum (the book's <c>SGDMomentum</c>, chapter 4): after every
+/// batch, v ← Momentum·v + LearningRate·grad, then param ← param − v, with v starting at zero for
+/// each parameter. Write <c>new SGDMomentum(learningRate: 0.1, momentum: 0.9)</c>.
+/// </summary>
+public sealed class SGDMomentum : Optimizer
+{
+    private readonly double _momentum;
+
+    /// <summary>SGD with momentum.</summary>
+    /// <param name="learningRate">The step size; finite and greater than zero.</param>
+    /// <param name="momentum">How much of the previous velocity is kept; in [0, 1). The book's default is 0.9.</param>
+    /// <exception cref="ArgumentOutOfRangeException">when the learning rate is not finite and positive or momentum is outside [0, 1).</exception>
+    public SGDMomentum(double learningRate = 0.01, double momentum = 0.9)
+        : base(learningRate)
+    {
+        Momentum = momentum;
+    }
+
+    private protected override string Name => "SGDMomentum";
+
+    /// <summary>How much of the previous velocity is kept: in [0, 1).</summary>
+    /// <exception cref="ArgumentOutOfRangeException">when set to a value outside [0, 1).</exception>
+    public double Momentum
+    {
+        get => _momentum;
+        init
+        {
+            if (!(value >= 0.0 && value < 1.0))
+                throw Guard.OutOfRange("SGDMomentum", "momentum", "momentum in [0, 1)", Guard.Text(value));
+            _momentum = value;
+        }
+    }
+
+    private protected override Core.Optimizer CoreRule() => Core.OptimizerModule.sgdMomentum(LearningRate, _momentum);
+
+    /// <summary>A short description, such as <c>SGDMomentum(learningRate: 0.1, momentum: 0.9)</c>.</summary>
+    public override string ToString() =>
+        string.Create(CultureInfo.InvariantCulture,
+            $"SGDMomentum(learningRate: {LearningRate:R}, momentum: {_momentum:R}{DecayText()})");
 }

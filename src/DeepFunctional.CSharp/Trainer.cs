@@ -9,6 +9,20 @@ using Core = global::DeepFunctional;
 
 namespace DeepFunctional.CSharp;
 
+/// <summary>Which model early stopping keeps when an evaluation does not improve.</summary>
+public enum EarlyStoppingModel
+{
+    /// <summary>The model of the best evaluation so far (the default).</summary>
+    Best,
+
+    /// <summary>
+    /// The book's chapter-4 choice: a copy taken at the start of the last epoch of the evaluation
+    /// period that did not improve, which was never evaluated (with evaluation every epoch it is the
+    /// best evaluated model). The early-stopping line still names the previous evaluation's epoch.
+    /// </summary>
+    Book,
+}
+
 /// <summary>What a <see cref="TrainingProgress"/> report is about.</summary>
 public enum TrainingProgressKind
 {
@@ -22,8 +36,9 @@ public enum TrainingProgressKind
     Evaluated,
 
     /// <summary>
-    /// The test loss did not improve, so training stopped early and the best evaluated model
-    /// was kept; <see cref="TrainingProgress.Loss"/> is the test loss that did not improve.
+    /// The test loss did not improve, so training stopped early and the model chosen by the
+    /// <see cref="CSharp.EarlyStoppingModel"/> was kept (the best evaluated one by default);
+    /// <see cref="TrainingProgress.Loss"/> is the test loss that did not improve.
     /// </summary>
     EarlyStopped,
 }
@@ -71,12 +86,16 @@ public sealed class TrainingProgress
     /// <summary>For <see cref="TrainingProgressKind.Evaluated"/>: whether the test loss beat the best so far.</summary>
     public bool Improved { get; }
 
-    /// <summary>For <see cref="TrainingProgressKind.EarlyStopped"/>: the best test loss, which the kept model has; null otherwise.</summary>
+    /// <summary>
+    /// For <see cref="TrainingProgressKind.EarlyStopped"/>: the best test loss so far (which the kept model has
+    /// with <see cref="EarlyStoppingModel.Best"/>); null otherwise.
+    /// </summary>
     public double? BestLoss { get; }
 
     /// <summary>
-    /// For <see cref="TrainingProgressKind.EarlyStopped"/>: the epoch of the kept model (0 when no evaluation
-    /// had a finite loss and the last model is kept); null otherwise.
+    /// For <see cref="TrainingProgressKind.EarlyStopped"/>: the epoch of the best evaluation so far, which the
+    /// kept model is from with <see cref="EarlyStoppingModel.Best"/> (0 when no evaluation had a finite loss and
+    /// the last model is kept); null otherwise.
     /// </summary>
     public int? BestEpoch { get; }
 
@@ -113,12 +132,14 @@ public sealed class Evaluation
 /// <summary>What a training run did.</summary>
 public sealed class FitResult
 {
-    internal FitResult(IReadOnlyList<Evaluation> evaluations, int? stoppedEarlyAt, int epochsCompleted, Precision precision)
+    internal FitResult(IReadOnlyList<Evaluation> evaluations, int? stoppedEarlyAt, int epochsCompleted, Precision precision,
+        IReadOnlyList<double> trainingLosses)
     {
         Evaluations = evaluations;
         StoppedEarlyAt = stoppedEarlyAt;
         EpochsCompleted = epochsCompleted;
         Precision = precision;
+        TrainingLosses = trainingLosses;
     }
 
     /// <summary>Every evaluation on the test data, in order (including one that did not improve).</summary>
@@ -135,11 +156,17 @@ public sealed class FitResult
 
     /// <summary>The precision the network was trained in.</summary>
     public Precision Precision { get; }
+
+    /// <summary>
+    /// The training loss of every epoch, in order: the mean of its batches' losses (each computed
+    /// before that batch's step, with dropout as in training). One value per completed epoch.
+    /// </summary>
+    public IReadOnlyList<double> TrainingLosses { get; }
 }
 
 /// <summary>
 /// Trains a <see cref="NeuralNetwork"/> with an <see cref="Optimizer"/>, as the book's
-/// <c>Trainer(net, optim)</c> does; <see cref="Fit(double[,], double[,], double[,], double[,], int, int, int, long, bool, bool, IProgress{TrainingProgress}?, CancellationToken)"/>
+/// <c>Trainer(net, optim)</c> does; <see cref="Fit(double[,], double[,], double[,], double[,], int, int, int, long, bool, bool, EarlyStoppingModel, IProgress{TrainingProgress}?, CancellationToken)"/>
 /// replaces the network's parameters with the trained ones and prints the book's lines to <see cref="Output"/>.
 /// Not safe for concurrent use.
 /// </summary>
@@ -152,10 +179,12 @@ public sealed class Trainer
     /// <param name="network">The network to train; its parameters are replaced after each successful <c>Fit</c>.</param>
     /// <param name="optimizer">How parameters are updated after each batch.</param>
     /// <exception cref="ArgumentNullException">when an argument is null.</exception>
+    /// <exception cref="ArgumentException">when the optimizer has only one of DecayType and FinalLearningRate.</exception>
     public Trainer(NeuralNetwork network, Optimizer optimizer)
     {
         ArgumentNullException.ThrowIfNull(network);
         ArgumentNullException.ThrowIfNull(optimizer);
+        optimizer.ToCore();
         Network = network;
         Optimizer = optimizer;
     }
@@ -185,9 +214,10 @@ public sealed class Trainer
     /// Trains the network in double precision as the book's <c>fit</c> does: seeds the generator
     /// with <paramref name="seed"/>, then every epoch permutes the training rows and trains batch by
     /// batch with one optimizer step each; every <paramref name="evalEvery"/> epochs it computes the
-    /// loss on the test data and prints <c>Validation loss after {epoch} epochs is {loss:.3f}</c>.
-    /// With early stopping the first evaluation that does not improve ends training and the best
-    /// evaluated model is kept.
+    /// loss on the test data and prints <c>Validation loss after {epoch} epochs is {loss:.3f}</c>; with
+    /// a decaying learning rate (chapter 4) the rate falls after every epoch. With early stopping the
+    /// first evaluation that does not improve ends training and the model chosen by
+    /// <paramref name="earlyStoppingModel"/> is kept (the best evaluated one by default).
     /// </summary>
     /// <param name="xTrain">Training inputs: [rows, features].</param>
     /// <param name="yTrain">Training targets: [rows, outputs].</param>
@@ -198,24 +228,27 @@ public sealed class Trainer
     /// <param name="batchSize">Rows per batch (the last batch of an epoch may be shorter); at least 1.</param>
     /// <param name="seed">The seed of the generator that permutes the rows, in 0..4294967295.</param>
     /// <param name="restart">Draw the network's parameters afresh before training (otherwise continue from the current ones).</param>
-    /// <param name="earlyStopping">Stop at the first evaluation that does not improve, keeping the best model.</param>
+    /// <param name="earlyStopping">Stop at the first evaluation that does not improve.</param>
+    /// <param name="earlyStoppingModel">Which model early stopping keeps: the best evaluated one (the default) or the book's.</param>
     /// <param name="progress">Receives a report after every batch, epoch and evaluation, synchronously on the training thread
     /// (note that <see cref="Progress{T}"/> posts its reports asynchronously).</param>
     /// <param name="cancellationToken">Checked before every batch; when cancelled, the network keeps the parameters it had before the call.</param>
-    /// <returns>The evaluations and whether training stopped early.</returns>
+    /// <returns>The evaluations, whether training stopped early, and the training loss of every epoch.</returns>
     /// <exception cref="ArgumentNullException">when an array is null.</exception>
     /// <exception cref="ArgumentException">when an array is empty or holds NaN or infinity.</exception>
-    /// <exception cref="ArgumentOutOfRangeException">when epochs, evalEvery, batchSize or seed is out of range.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">when epochs, evalEvery, batchSize or seed is out of range, or earlyStoppingModel is not defined.</exception>
     /// <exception cref="ShapeMismatchException">when the arrays do not fit each other or the network.</exception>
     /// <exception cref="OperationCanceledException">when the token is cancelled.</exception>
     public FitResult Fit(double[,] xTrain, double[,] yTrain, double[,] xTest, double[,] yTest,
         int epochs = 100, int evalEvery = 10, int batchSize = 32, long seed = 1, bool restart = true, bool earlyStopping = true,
+        EarlyStoppingModel earlyStoppingModel = EarlyStoppingModel.Best,
         IProgress<TrainingProgress>? progress = null, CancellationToken cancellationToken = default) =>
-        FitCore(xTrain, yTrain, xTest, yTest, epochs, evalEvery, batchSize, seed, restart, earlyStopping, progress, cancellationToken);
+        FitCore(xTrain, yTrain, xTest, yTest, epochs, evalEvery, batchSize, seed, restart, earlyStopping, earlyStoppingModel,
+            progress, cancellationToken);
 
     /// <summary>
     /// Trains the network in single precision; otherwise exactly as the double-precision
-    /// <see cref="Fit(double[,], double[,], double[,], double[,], int, int, int, long, bool, bool, IProgress{TrainingProgress}?, CancellationToken)"/>
+    /// <see cref="Fit(double[,], double[,], double[,], double[,], int, int, int, long, bool, bool, EarlyStoppingModel, IProgress{TrainingProgress}?, CancellationToken)"/>
     /// (losses are reported as doubles).
     /// </summary>
     /// <param name="xTrain">Training inputs: [rows, features].</param>
@@ -227,22 +260,25 @@ public sealed class Trainer
     /// <param name="batchSize">Rows per batch (the last batch of an epoch may be shorter); at least 1.</param>
     /// <param name="seed">The seed of the generator that permutes the rows, in 0..4294967295.</param>
     /// <param name="restart">Draw the network's parameters afresh before training (otherwise continue from the current ones).</param>
-    /// <param name="earlyStopping">Stop at the first evaluation that does not improve, keeping the best model.</param>
+    /// <param name="earlyStopping">Stop at the first evaluation that does not improve.</param>
+    /// <param name="earlyStoppingModel">Which model early stopping keeps: the best evaluated one (the default) or the book's.</param>
     /// <param name="progress">Receives a report after every batch, epoch and evaluation, synchronously on the training thread.</param>
     /// <param name="cancellationToken">Checked before every batch; when cancelled, the network keeps the parameters it had before the call.</param>
-    /// <returns>The evaluations and whether training stopped early.</returns>
+    /// <returns>The evaluations, whether training stopped early, and the training loss of every epoch.</returns>
     /// <exception cref="ArgumentNullException">when an array is null.</exception>
     /// <exception cref="ArgumentException">when an array is empty or holds NaN or infinity.</exception>
-    /// <exception cref="ArgumentOutOfRangeException">when epochs, evalEvery, batchSize or seed is out of range.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">when epochs, evalEvery, batchSize or seed is out of range, or earlyStoppingModel is not defined.</exception>
     /// <exception cref="ShapeMismatchException">when the arrays do not fit each other or the network.</exception>
     /// <exception cref="OperationCanceledException">when the token is cancelled.</exception>
     public FitResult Fit(float[,] xTrain, float[,] yTrain, float[,] xTest, float[,] yTest,
         int epochs = 100, int evalEvery = 10, int batchSize = 32, long seed = 1, bool restart = true, bool earlyStopping = true,
+        EarlyStoppingModel earlyStoppingModel = EarlyStoppingModel.Best,
         IProgress<TrainingProgress>? progress = null, CancellationToken cancellationToken = default) =>
-        FitCore(xTrain, yTrain, xTest, yTest, epochs, evalEvery, batchSize, seed, restart, earlyStopping, progress, cancellationToken);
+        FitCore(xTrain, yTrain, xTest, yTest, epochs, evalEvery, batchSize, seed, restart, earlyStopping, earlyStoppingModel,
+            progress, cancellationToken);
 
     private FitResult FitCore<T>(T[,] xTrain, T[,] yTrain, T[,] xTest, T[,] yTest,
-        int epochs, int evalEvery, int batchSize, long seed, bool restart, bool earlyStopping,
+        int epochs, int evalEvery, int batchSize, long seed, bool restart, bool earlyStopping, EarlyStoppingModel earlyStoppingModel,
         IProgress<TrainingProgress>? progress, CancellationToken cancellationToken)
         where T : struct, IFloatingPointIeee754<T>
     {
@@ -255,6 +291,8 @@ public sealed class Trainer
         Guard.AtLeast(op, nameof(evalEvery), evalEvery, 1);
         Guard.AtLeast(op, nameof(batchSize), batchSize, 1);
         Guard.Seed(op, nameof(seed), seed);
+        if (!Enum.IsDefined(earlyStoppingModel))
+            throw Guard.OutOfRange(op, nameof(earlyStoppingModel), "Best or Book", (int)earlyStoppingModel);
         Guard.SameRows(op, nameof(xTrain), xTrain, nameof(yTrain), yTrain);
         Guard.SameRows(op, nameof(xTest), xTest, nameof(yTest), yTest);
         Guard.Columns(op, nameof(xTest), xTest, xTrain.GetLength(1), "like xTrain");
@@ -265,28 +303,87 @@ public sealed class Trainer
 
         var optimizer = Optimizer.ToCore();
         var net = restart ? Network.Fresh<T>() : Network.Current<T>();
-        var options = new Core.FitOptions(epochs, evalEvery, batchSize, seed, restart, earlyStopping, Core.EarlyStoppingModel.Best);
-        var output = Output;
+        var model = earlyStoppingModel == EarlyStoppingModel.Book ? Core.EarlyStoppingModel.Book : Core.EarlyStoppingModel.Best;
+        var options = new Core.FitOptions(epochs, evalEvery, batchSize, seed, restart, earlyStopping, model);
         int batches = (xTrain.GetLength(0) + batchSize - 1) / batchSize;
-        var onEvent = FuncConvert.FromAction<Core.TrainingEvent>(e => Report(e, epochs, batches, output, progress));
-        var result = Core.Trainer.fitWith(onEvent, cancellationToken, options, optimizer, net,
+        var events = new FitEvents(epochs, batches, Output, progress, Core.Trainer.bookLine);
+        var result = Core.Trainer.fitWith(events.Handler, cancellationToken, options, optimizer, net,
             Interop.ToTensor(xTrain), Interop.ToTensor(yTrain), Interop.ToTensor(xTest), Interop.ToTensor(yTest));
         Network.Replace(result.Network);
+        return events.Result(result);
+    }
+}
 
+/// <summary>
+/// Follows one training run's events for the facade: prints each book line, reports progress,
+/// and averages the batch losses of every epoch; then turns the core's result into a <see cref="FitResult"/>.
+/// </summary>
+internal sealed class FitEvents
+{
+    private readonly int _epochs;
+    private readonly int _batches;
+    private readonly TextWriter? _output;
+    private readonly IProgress<TrainingProgress>? _progress;
+    private readonly Func<Core.TrainingEvent, FSharpOption<string>?> _bookLine;
+    private readonly List<double> _epochLosses = [];
+    private double _lossSum;
+    private int _lossCount;
+
+    /// <summary>Follows a run of <paramref name="epochs"/> epochs of <paramref name="batches"/> batches.</summary>
+    /// <param name="epochs">The epochs asked for.</param>
+    /// <param name="batches">The batches per epoch.</param>
+    /// <param name="output">Where the book's lines are written, or null.</param>
+    /// <param name="progress">Where reports go, or null.</param>
+    /// <param name="bookLine">The book's line for an event (chapter 3's or chapter 4's wording).</param>
+    internal FitEvents(int epochs, int batches, TextWriter? output, IProgress<TrainingProgress>? progress,
+        Func<Core.TrainingEvent, FSharpOption<string>?> bookLine)
+    {
+        _epochs = epochs;
+        _batches = batches;
+        _output = output;
+        _progress = progress;
+        _bookLine = bookLine;
+        Handler = FuncConvert.FromAction<Core.TrainingEvent>(Report);
+    }
+
+    /// <summary>The callback to give the core's training loop.</summary>
+    internal FSharpFunc<Core.TrainingEvent, Unit> Handler { get; }
+
+    /// <summary>The mean batch loss of every completed epoch so far.</summary>
+    internal IReadOnlyList<double> EpochLosses => _epochLosses;
+
+    /// <summary>The facade's result of a finished run.</summary>
+    internal FitResult Result<T>(Core.FitResult<T> result)
+    {
         var evaluations = result.Evaluations.Select(e => new Evaluation(e.Epoch, e.Loss)).ToArray();
         int? stoppedAt = Interop.ValueOrNull(result.StoppedEarlyAt);
         var precision = typeof(T) == typeof(double) ? Precision.Double : Precision.Single;
-        return new FitResult(Array.AsReadOnly(evaluations), stoppedAt, stoppedAt ?? epochs, precision);
+        return new FitResult(Array.AsReadOnly(evaluations), stoppedAt, stoppedAt ?? _epochs, precision,
+            Array.AsReadOnly(_epochLosses.ToArray()));
     }
 
-    /// <summary>Prints the book's line for an event and reports it.</summary>
-    private static void Report(Core.TrainingEvent e, int epochs, int batches, TextWriter? output, IProgress<TrainingProgress>? progress)
+    /// <summary>Records an event, prints its book line and reports it.</summary>
+    private void Report(Core.TrainingEvent e)
     {
-        string? line = Interop.RefOrNull(Core.Trainer.bookLine(e));
+        switch (e)
+        {
+            case Core.TrainingEvent.BatchCompleted b:
+                _lossSum += b.loss;
+                _lossCount++;
+                break;
+            case Core.TrainingEvent.EpochCompleted:
+                _epochLosses.Add(_lossCount == 0 ? double.NaN : _lossSum / _lossCount);
+                _lossSum = 0;
+                _lossCount = 0;
+                break;
+        }
+        string? line = Interop.RefOrNull(_bookLine(e));
         if (line is not null)
-            output?.WriteLine(line);
+            _output?.WriteLine(line);
+        var progress = _progress;
         if (progress is null)
             return;
+        int epochs = _epochs, batches = _batches;
         TrainingProgress report = e switch
         {
             Core.TrainingEvent.BatchCompleted b =>

@@ -3,10 +3,8 @@ namespace DeepFunctional
 open System
 open System.Buffers
 open System.Numerics
-open System.Runtime.CompilerServices
 open System.Runtime.Intrinsics
 open System.Threading
-open System.Threading.Tasks
 open Microsoft.FSharp.NativeInterop
 
 /// Matrix multiplication over row-major arrays: C = op(A)·op(B).
@@ -15,8 +13,9 @@ open Microsoft.FSharp.NativeInterop
 /// packed into contiguous, zero-padded buffers (the packing reads A and B in whatever layout
 /// the transpose flags say, so no transpose is ever materialised), then a register-blocked
 /// micro-kernel multiplies them with fused multiply-adds: 12 rows × 2 vectors of columns on
-/// `Vector512` (AVX-512), 6 rows × 2 vectors on `Vector256` where 512-bit vectors are not
-/// accelerated, and a plain loop for other element types or machines without vectors.
+/// `Vector512` (AVX-512), 6 rows × 2 vectors on `Vector<T>` (AVX2, SSE or NEON) where
+/// 512-bit vectors are not accelerated, and a plain loop for other element types or
+/// machines without vectors.
 ///
 /// Threads share the packing and then take blocks of C from a common counter. The depth
 /// (k) is cut into the same blocks whatever the thread count, and each element of C is
@@ -31,11 +30,13 @@ module Gemm =
     /// Products with at most this many multiply-adds (m·n·k) use the direct loop: packing
     /// would cost more than it saves.
     [<Literal>]
-    let private TinyWork = 1024L
+    let private TinyWork = 256L
 
-    /// Products with fewer multiply-adds than this run on the calling thread only.
+    /// Products whose multiply-adds times element size (bytes) is below this run on the calling
+    /// thread only: about 100³ in float32 and 80³ in float64, some 20 µs of work, below which
+    /// handing blocks to another thread did not pay on the 2-core AVX-512 machine measured.
     [<Literal>]
-    let private ParallelWork = 131072L
+    let private ParallelWork = 4194304L
 
     /// Upper bound (elements) of one packed copy of A or B; larger products are done in
     /// super-blocks of C so the temporary memory stays bounded.
@@ -59,11 +60,15 @@ module Gemm =
     let inline private isSingle<'T> () = Type.op_Equality (typeof<'T>, typeof<float32>)
     let inline private isDouble<'T> () = Type.op_Equality (typeof<'T>, typeof<float>)
 
-    /// 2 = Vector512 kernel, 1 = Vector256 kernel, 0 = plain loop.
+    /// Whether fused multiply-add is a hardware instruction (x86 FMA3, or Arm AdvSimd); without
+    /// it the vector kernels would compute each fused operation in software.
+    let inline private hasFma () = X86.Fma.IsSupported || Arm.AdvSimd.IsSupported
+
+    /// 2 = Vector512 kernel, 1 = Vector<T> kernel (256 or 128 bits), 0 = plain loop.
     let inline private pathOf<'T> () =
         if not (isSingle<'T> () || isDouble<'T> ()) then 0
         elif Vector512.IsHardwareAccelerated then 2
-        elif Vector256.IsHardwareAccelerated then 1
+        elif Vector.IsHardwareAccelerated && hasFma () then 1
         else 0
 
     let inline private fma512<'T when 'T :> IFloatingPointIeee754<'T> and 'T: unmanaged and 'T: (new: unit -> 'T) and 'T: struct and 'T :> ValueType>
@@ -75,14 +80,14 @@ module Gemm =
             Vector512.FusedMultiplyAdd(Vector512.As<'T, float> x, Vector512.As<'T, float> y, Vector512.As<'T, float> acc)
             |> Vector512.As<float, 'T>
 
-    let inline private fma256<'T when 'T :> IFloatingPointIeee754<'T> and 'T: unmanaged and 'T: (new: unit -> 'T) and 'T: struct and 'T :> ValueType>
-        (x: Vector256<'T>) (y: Vector256<'T>) (acc: Vector256<'T>) : Vector256<'T> =
+    let inline private fmaVec<'T when 'T :> IFloatingPointIeee754<'T> and 'T: unmanaged and 'T: (new: unit -> 'T) and 'T: struct and 'T :> ValueType>
+        (x: Vector<'T>) (y: Vector<'T>) (acc: Vector<'T>) : Vector<'T> =
         if isSingle<'T> () then
-            Vector256.FusedMultiplyAdd(Vector256.As<'T, float32> x, Vector256.As<'T, float32> y, Vector256.As<'T, float32> acc)
-            |> Vector256.As<float32, 'T>
+            Vector.FusedMultiplyAdd(Vector.As<'T, float32> x, Vector.As<'T, float32> y, Vector.As<'T, float32> acc)
+            |> Vector.As<float32, 'T>
         else
-            Vector256.FusedMultiplyAdd(Vector256.As<'T, float> x, Vector256.As<'T, float> y, Vector256.As<'T, float> acc)
-            |> Vector256.As<float, 'T>
+            Vector.FusedMultiplyAdd(Vector.As<'T, float> x, Vector.As<'T, float> y, Vector.As<'T, float> acc)
+            |> Vector.As<float, 'T>
 
     /// Writes two vectors of a C row: overwrites, or adds to what is there.
     let inline private put512<'T when 'T :> IFloatingPointIeee754<'T> and 'T: unmanaged and 'T: (new: unit -> 'T) and 'T: struct and 'T :> ValueType>
@@ -95,15 +100,23 @@ module Gemm =
             Vector512.Store(v0, row)
             Vector512.Store(v1, row1)
 
-    let inline private put256<'T when 'T :> IFloatingPointIeee754<'T> and 'T: unmanaged and 'T: (new: unit -> 'T) and 'T: struct and 'T :> ValueType>
-        (accumulate: bool) (row: nativeptr<'T>) (v0: Vector256<'T>) (v1: Vector256<'T>) =
-        let row1 = NativePtr.add row Vector256<'T>.Count
+    let inline private loadVec<'T when 'T :> IFloatingPointIeee754<'T> and 'T: unmanaged and 'T: (new: unit -> 'T) and 'T: struct and 'T :> ValueType>
+        (p: nativeptr<'T>) : Vector<'T> =
+        NativePtr.read (NativePtr.ofNativeInt<Vector<'T>> (NativePtr.toNativeInt p))
+
+    let inline private storeVec<'T when 'T :> IFloatingPointIeee754<'T> and 'T: unmanaged and 'T: (new: unit -> 'T) and 'T: struct and 'T :> ValueType>
+        (v: Vector<'T>) (p: nativeptr<'T>) : unit =
+        NativePtr.write (NativePtr.ofNativeInt<Vector<'T>> (NativePtr.toNativeInt p)) v
+
+    let inline private putVec<'T when 'T :> IFloatingPointIeee754<'T> and 'T: unmanaged and 'T: (new: unit -> 'T) and 'T: struct and 'T :> ValueType>
+        (accumulate: bool) (row: nativeptr<'T>) (v0: Vector<'T>) (v1: Vector<'T>) =
+        let row1 = NativePtr.add row Vector<'T>.Count
         if accumulate then
-            Vector256.Store(Vector256.Add(Vector256.Load row, v0), row)
-            Vector256.Store(Vector256.Add(Vector256.Load row1, v1), row1)
+            storeVec (loadVec row + v0) row
+            storeVec (loadVec row1 + v1) row1
         else
-            Vector256.Store(v0, row)
-            Vector256.Store(v1, row1)
+            storeVec v0 row
+            storeVec v1 row1
 
     // ------------------------------------------------------------------------------------
     // Micro-kernels. `pa` is a packed A panel (kc steps of MR values), `pb` a packed B panel
@@ -198,56 +211,57 @@ module Gemm =
         put512 accumulate (NativePtr.add c (10 * ldc)) cA0 cA1
         put512 accumulate (NativePtr.add c (11 * ldc)) cB0 cB1
 
-    /// 6 × (2 × Vector256) tile for machines without fast 512-bit vectors (16 registers).
-    let private kernel256<'T when 'T :> IFloatingPointIeee754<'T> and 'T: unmanaged and 'T: (new: unit -> 'T) and 'T: struct and 'T :> ValueType>
+    /// 6 × (2 × Vector<T>) tile for machines without fast 512-bit vectors (AVX2, SSE, NEON):
+    /// 12 accumulators fit in 16 vector registers.
+    let private kernelVec<'T when 'T :> IFloatingPointIeee754<'T> and 'T: unmanaged and 'T: (new: unit -> 'T) and 'T: struct and 'T :> ValueType>
         (kc: int) (pa: nativeptr<'T>) (pb: nativeptr<'T>) (c: nativeptr<'T>) (ldc: int) (accumulate: bool) : unit =
         optimizeNow ()
-        let w = Vector256<'T>.Count
+        let w = Vector<'T>.Count
         let mutable a = pa
         let mutable b = pb
-        let mutable c00 = Vector256<'T>.Zero
-        let mutable c01 = Vector256<'T>.Zero
-        let mutable c10 = Vector256<'T>.Zero
-        let mutable c11 = Vector256<'T>.Zero
-        let mutable c20 = Vector256<'T>.Zero
-        let mutable c21 = Vector256<'T>.Zero
-        let mutable c30 = Vector256<'T>.Zero
-        let mutable c31 = Vector256<'T>.Zero
-        let mutable c40 = Vector256<'T>.Zero
-        let mutable c41 = Vector256<'T>.Zero
-        let mutable c50 = Vector256<'T>.Zero
-        let mutable c51 = Vector256<'T>.Zero
+        let mutable c00 = Vector<'T>.Zero
+        let mutable c01 = Vector<'T>.Zero
+        let mutable c10 = Vector<'T>.Zero
+        let mutable c11 = Vector<'T>.Zero
+        let mutable c20 = Vector<'T>.Zero
+        let mutable c21 = Vector<'T>.Zero
+        let mutable c30 = Vector<'T>.Zero
+        let mutable c31 = Vector<'T>.Zero
+        let mutable c40 = Vector<'T>.Zero
+        let mutable c41 = Vector<'T>.Zero
+        let mutable c50 = Vector<'T>.Zero
+        let mutable c51 = Vector<'T>.Zero
         let mutable p = 0
         while p < kc do
-            let b0 = Vector256.Load b
-            let b1 = Vector256.Load(NativePtr.add b w)
-            let x0 = Vector256.Create(NativePtr.get a 0)
-            c00 <- fma256 x0 b0 c00
-            c01 <- fma256 x0 b1 c01
-            let x1 = Vector256.Create(NativePtr.get a 1)
-            c10 <- fma256 x1 b0 c10
-            c11 <- fma256 x1 b1 c11
-            let x2 = Vector256.Create(NativePtr.get a 2)
-            c20 <- fma256 x2 b0 c20
-            c21 <- fma256 x2 b1 c21
-            let x3 = Vector256.Create(NativePtr.get a 3)
-            c30 <- fma256 x3 b0 c30
-            c31 <- fma256 x3 b1 c31
-            let x4 = Vector256.Create(NativePtr.get a 4)
-            c40 <- fma256 x4 b0 c40
-            c41 <- fma256 x4 b1 c41
-            let x5 = Vector256.Create(NativePtr.get a 5)
-            c50 <- fma256 x5 b0 c50
-            c51 <- fma256 x5 b1 c51
+            let b0 = loadVec b
+            let b1 = loadVec (NativePtr.add b w)
+            let x0 = Vector<'T>(NativePtr.get a 0)
+            c00 <- fmaVec x0 b0 c00
+            c01 <- fmaVec x0 b1 c01
+            let x1 = Vector<'T>(NativePtr.get a 1)
+            c10 <- fmaVec x1 b0 c10
+            c11 <- fmaVec x1 b1 c11
+            let x2 = Vector<'T>(NativePtr.get a 2)
+            c20 <- fmaVec x2 b0 c20
+            c21 <- fmaVec x2 b1 c21
+            let x3 = Vector<'T>(NativePtr.get a 3)
+            c30 <- fmaVec x3 b0 c30
+            c31 <- fmaVec x3 b1 c31
+            let x4 = Vector<'T>(NativePtr.get a 4)
+            c40 <- fmaVec x4 b0 c40
+            c41 <- fmaVec x4 b1 c41
+            let x5 = Vector<'T>(NativePtr.get a 5)
+            c50 <- fmaVec x5 b0 c50
+            c51 <- fmaVec x5 b1 c51
             a <- NativePtr.add a 6
             b <- NativePtr.add b (2 * w)
             p <- p + 1
-        put256 accumulate c c00 c01
-        put256 accumulate (NativePtr.add c ldc) c10 c11
-        put256 accumulate (NativePtr.add c (2 * ldc)) c20 c21
-        put256 accumulate (NativePtr.add c (3 * ldc)) c30 c31
-        put256 accumulate (NativePtr.add c (4 * ldc)) c40 c41
-        put256 accumulate (NativePtr.add c (5 * ldc)) c50 c51
+        putVec accumulate c c00 c01
+        putVec accumulate (NativePtr.add c ldc) c10 c11
+        putVec accumulate (NativePtr.add c (2 * ldc)) c20 c21
+        putVec accumulate (NativePtr.add c (3 * ldc)) c30 c31
+        putVec accumulate (NativePtr.add c (4 * ldc)) c40 c41
+        putVec accumulate (NativePtr.add c (5 * ldc)) c50 c51
 
     // ------------------------------------------------------------------------------------
     // Packing. An A panel holds rows [i0, i0+rows) of op(A) for depths [p0, p0+kc), stored
@@ -316,12 +330,12 @@ module Gemm =
         optimizeNow ()
         let mutable src = NativePtr.add b (p0 * n + j0)
         let mutable d = dst
-        let w = Vector256<'T>.Count
-        let vectorEnd = if Vector256.IsHardwareAccelerated then cols / w * w else 0
+        let w = Vector<'T>.Count
+        let vectorEnd = if Vector.IsHardwareAccelerated then cols / w * w else 0
         for _ in 1 .. kc do
             let mutable x = 0
             while x < vectorEnd do
-                Vector256.Store(Vector256.Load(NativePtr.add src x), NativePtr.add d x)
+                storeVec (loadVec (NativePtr.add src x)) (NativePtr.add d x)
                 x <- x + w
             for col in vectorEnd .. cols - 1 do
                 NativePtr.set d col (NativePtr.get src col)
@@ -369,7 +383,15 @@ module Gemm =
           A: nativeint; B: nativeint; C: nativeint; Ap: nativeint; Bp: nativeint
           RowBase: int; Rows: int; ColBase: int; Cols: int; Mtl: int; Ntl: int
           RowGroups: int; ColGroups: int
-          Ready: int[]; Counter: int[]; Failed: int[] }
+          Ready: int[]; Counter: int[]; Failed: int[]
+          /// Number of helpers inside the job, plus `Closed` once the caller has finished.
+          State: int[]
+          /// The first exception raised by a helper.
+          Error: exn[] }
+
+    /// Bit of `Job.State` set when the caller closes the job: late helpers then leave at once.
+    [<Literal>]
+    let private Closed = 0x40000000
 
     /// Packs A panel `ir` of the job for every depth block.
     let private packAPanel<'T when 'T :> IFloatingPointIeee754<'T> and 'T: unmanaged and 'T: (new: unit -> 'T) and 'T: struct and 'T :> ValueType>
@@ -446,7 +468,7 @@ module Gemm =
                         let target = if full then cTile else tile
                         let ldc = if full then n else nr
                         if job.Path = 2 then kernel512 kq aPanel bPanel target ldc (accumulate && full)
-                        else kernel256 kq aPanel bPanel target ldc (accumulate && full)
+                        else kernelVec kq aPanel bPanel target ldc (accumulate && full)
                         if not full then
                             // Same sums as a full tile; only the valid part reaches C.
                             for r in 0 .. rowsValid - 1 do
@@ -485,7 +507,7 @@ module Gemm =
                 computeBlock<'T> job ra rb ca cb
             item <- Interlocked.Increment(&job.Counter.[0]) - 1
 
-    /// `work`, flagging a failure so that the other workers stop waiting for this one.
+    /// `work` on the calling thread, flagging a failure so that helpers stop waiting for it.
     let private worker<'T when 'T :> IFloatingPointIeee754<'T> and 'T: unmanaged and 'T: (new: unit -> 'T) and 'T: struct and 'T :> ValueType>
         (job: Job) : unit =
         try
@@ -494,11 +516,41 @@ module Gemm =
             Volatile.Write(&job.Failed.[0], 1)
             reraise ()
 
+    /// A pool thread's share: joins the job unless the caller has already closed it (then the
+    /// job's memory may be gone and nothing is touched), works, and leaves.
+    let private helper<'T when 'T :> IFloatingPointIeee754<'T> and 'T: unmanaged and 'T: (new: unit -> 'T) and 'T: struct and 'T :> ValueType>
+        (job: Job) : unit =
+        let mutable joined = false
+        let mutable deciding = true
+        while deciding do
+            let state = Volatile.Read(&job.State.[0])
+            if state &&& Closed <> 0 then deciding <- false
+            elif Interlocked.CompareExchange(&job.State.[0], state + 1, state) = state then
+                joined <- true
+                deciding <- false
+        if joined then
+            try
+                try
+                    work<'T> job
+                with error ->
+                    Volatile.Write(&job.Failed.[0], 1)
+                    Interlocked.CompareExchange(&job.Error.[0], error, Unchecked.defaultof<exn>) |> ignore
+            finally
+                Interlocked.Decrement(&job.State.[0]) |> ignore
+
+    /// Closes the job to helpers that have not joined yet and waits for those inside it.
+    let private closeAndWait (job: Job) : unit =
+        Interlocked.Or(&job.State.[0], Closed) |> ignore
+        if Volatile.Read(&job.State.[0]) <> Closed then
+            let mutable spin = SpinWait()
+            while Volatile.Read(&job.State.[0]) <> Closed do
+                spin.SpinOnce(-1)
+
     let private blocked<'T when 'T :> IFloatingPointIeee754<'T> and 'T: unmanaged and 'T: (new: unit -> 'T) and 'T: struct and 'T :> ValueType>
         (path: int) (threads: int) (transA: bool) (transB: bool) (m: int) (n: int) (k: int) (a: 'T[]) (b: 'T[]) (c: 'T[]) : unit =
         let size = sizeof<'T>
         let mr = if path = 2 then 12 else 6
-        let nr = if path = 2 then 2 * Vector512<'T>.Count else 2 * Vector256<'T>.Count
+        let nr = if path = 2 then 2 * Vector512<'T>.Count else 2 * Vector<'T>.Count
         // Depth blocks (the same for any thread count, so every sum has the same order).
         let kcMax = if size = 4 then 512 else 256
         let nq = (k + kcMax - 1) / kcMax
@@ -511,7 +563,8 @@ module Gemm =
         let pad = 64 / size
         let apArr = ArrayPool<'T>.Shared.Rent(rowsPer * k + pad)
         let bpArr = ArrayPool<'T>.Shared.Rent(colsPer * k + pad)
-        let threads = if int64 m * int64 n * int64 k < ParallelWork then 1 else threads
+        // More workers than blocks of C would idle; the cap also keeps `8 * threads` in range.
+        let threads = if int64 m * int64 n * int64 k * int64 size < ParallelWork then 1 else min threads 1024
         try
             use pA = fixed a
             use pB = fixed b
@@ -540,19 +593,24 @@ module Gemm =
                           Ap = NativePtr.toNativeInt (align64 pAp); Bp = NativePtr.toNativeInt (align64 pBp)
                           RowBase = r0; Rows = rows; ColBase = c0; Cols = cols; Mtl = mtl; Ntl = ntl
                           RowGroups = rowGroups; ColGroups = colGroups
-                          Ready = Array.zeroCreate (mtl + ntl); Counter = [| 0 |]; Failed = [| 0 |] }
+                          Ready = Array.zeroCreate (mtl + ntl); Counter = [| 0 |]; Failed = [| 0 |]
+                          State = [| 0 |]; Error = Array.zeroCreate 1 }
                     let workers = min threads (rowGroups * colGroups)
                     if workers <= 1 then
                         worker<'T> job
                     else
                         // Helpers join whenever the pool starts them; the caller works meanwhile,
-                        // and a helper that starts late simply finds fewer items.
-                        // The helpers must be finished before the arrays are unpinned, even on failure.
-                        let helpers = Array.init (workers - 1) (fun _ -> Task.Run(fun () -> worker<'T> job))
+                        // so a helper that starts late finds fewer items or a closed job. The
+                        // joined ones are finished before the arrays are unpinned, even on failure.
+                        for _ in 2 .. workers do
+                            ThreadPool.UnsafeQueueUserWorkItem(helper<'T>, job, false) |> ignore
                         try
                             worker<'T> job
                         finally
-                            Task.WaitAll helpers
+                            closeAndWait job
+                        let error = job.Error.[0]
+                        if not (isNull (box error)) then
+                            raise (AggregateException("Gemm.multiply: a worker thread failed", error))
                     c0 <- c0 + cols
                 r0 <- r0 + rows
         finally
@@ -562,7 +620,7 @@ module Gemm =
     // ------------------------------------------------------------------------------------
     // Public API.
 
-    let private check<'T> (threads: int) (m: int) (n: int) (k: int) (a: 'T[]) (b: 'T[]) (c: 'T[]) =
+    let private check<'T> (threads: int) (transA: bool) (transB: bool) (m: int) (n: int) (k: int) (a: 'T[]) (b: 'T[]) (c: 'T[]) =
         if threads < 1 then
             raise (InvalidValueException(OpName, "at least 1 thread", sprintf "threads = %d" threads))
         if m < 0 || n < 0 || k < 0 then
@@ -574,20 +632,23 @@ module Gemm =
             let count = int64 rows * int64 cols
             if int64 arr.Length < count then
                 raise (ShapeMismatchException(OpName, sprintf "%s with at least %d elements (%dx%d)" name count rows cols, sprintf "%s with %d elements" name arr.Length))
-        need "A" m k a
-        need "B" k n b
+        if transA then need "A" k m a else need "A" m k a
+        if transB then need "B" n k b else need "B" k n b
         need "C" m n c
         if m > 0 && n > 0 && (obj.ReferenceEquals(c, a) || obj.ReferenceEquals(c, b)) then
             raise (InvalidValueException(OpName, "C distinct from A and B", "C is the same array as an input"))
 
     /// C (m×n) = op(A)·op(B); A is m×k (k×m when transA), B is k×n (n×k when transB).
-    /// Row-major arrays, each at least as long as its shape needs; C is overwritten (k = 0
-    /// gives zeros) and must not be A or B. Uses at most `threads` threads; the result is
-    /// bit-identical whatever the thread count. Raises `InvalidValueException` for a negative
-    /// size or threads < 1 and `ShapeMismatchException` for an array that is too short.
+    /// Row-major arrays, each at least as long as its shape needs; the first m·n elements of C
+    /// are overwritten (k = 0 gives zeros) and C must not be A or B. Uses at most `threads`
+    /// threads; the result is bit-identical whatever the thread count (it depends only on the
+    /// shapes, the data and the machine's vector width). float32 and float use the blocked
+    /// vector kernel (products of at most 256 multiply-adds, and other element types such as
+    /// Half, use a plain loop). Raises `InvalidValueException` naming `Gemm.multiply` for a
+    /// negative size or threads < 1 and `ShapeMismatchException` for an array that is too short.
     let multiplyWithThreads<'T when 'T :> IFloatingPointIeee754<'T> and 'T: unmanaged and 'T: (new: unit -> 'T) and 'T: struct and 'T :> ValueType>
         (threads: int) (transA: bool) (transB: bool) (m: int) (n: int) (k: int) (a: 'T[]) (b: 'T[]) (c: 'T[]) : unit =
-        check threads m n k a b c
+        check threads transA transB m n k a b c
         if m = 0 || n = 0 then ()
         elif k = 0 then Array.Fill(c, 'T.Zero, 0, m * n)
         else
@@ -609,8 +670,8 @@ module Gemm =
         let kernel =
             if Vector512.IsHardwareAccelerated then
                 sprintf "blocked Vector512 FMA, %s" (tiles 12 Vector512<float32>.Count Vector512<float>.Count)
-            elif Vector256.IsHardwareAccelerated then
-                sprintf "blocked Vector256 FMA, %s" (tiles 6 Vector256<float32>.Count Vector256<float>.Count)
+            elif Vector.IsHardwareAccelerated && hasFma () then
+                sprintf "blocked Vector%d FMA, %s" (8 * Vector<byte>.Count) (tiles 6 Vector<float32>.Count Vector<float>.Count)
             else
                 "direct scalar loop (no vector hardware)"
         sprintf "%s, %d threads" kernel Environment.ProcessorCount

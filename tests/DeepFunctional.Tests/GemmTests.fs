@@ -144,7 +144,13 @@ let private determinismTests =
               for threads in [ 2; 3; 4 ] do
                   let bits = withThreads threads id transA transB m n k |> bitsDouble
                   expectSameBits bits reference (sprintf "%d threads against 1 thread" threads)
-          } ]
+          }
+      test "Gemm.multiplyWithThreads accepts far more threads than cores and still gives the same bits" {
+          let reference = withThreads 1 id false false 150 161 299 |> bitsDouble
+          for threads in [ 64; Int32.MaxValue ] do
+              let bits = withThreads threads id false false 150 161 299 |> bitsDouble
+              expectSameBits bits reference (sprintf "%d threads against 1 thread" threads)
+      } ]
 
 /// Runs `action`, expecting it to raise 'E, and returns the exception.
 let private raises<'E when 'E :> exn> (what: string) (action: unit -> unit) : 'E =

@@ -15,6 +15,9 @@ internal enum CommandKind
     /// <summary>Train the chapter-3 models and compare with the book (the default).</summary>
     Chapter3,
 
+    /// <summary>Run the chapter-4 experiments on MNIST-format images (Fashion-MNIST by default).</summary>
+    Chapter4,
+
     /// <summary>The chapter-2 models trained by hand, next to the closed-form fit.</summary>
     Chapter2,
 
@@ -45,22 +48,47 @@ internal sealed record Chapter3Settings(Precision Precision, long Seed, int Epoc
     }
 }
 
+/// <summary>
+/// The settings of a chapter-4 run: the data folder (null: Fashion-MNIST where Debian installs it), the
+/// experiment's name or <c>all</c>, the precision, book mode, the PNG to plot the losses in (or null), and
+/// the number of epochs (null: each experiment's own).
+/// </summary>
+internal sealed record Chapter4Settings(string? DataFolder, string Config, Precision Precision, bool Book, string? PlotFile, int? Epochs)
+{
+    /// <summary>The value of <c>--config</c> that runs every experiment.</summary>
+    internal const string AllConfigs = "all";
+
+    /// <summary>The defaults: Fashion-MNIST, the sce-sgd experiment, double precision, not book mode, no plot, its own epochs.</summary>
+    internal static Chapter4Settings Default { get; } = new(null, "sce-sgd", Precision.Double, false, null, null);
+
+    /// <summary>The experiments to run, in the book's order, with the epochs asked for.</summary>
+    internal IReadOnlyList<Chapter4Experiment> Experiments()
+    {
+        var chosen = Config == AllConfigs ? Chapter4Experiment.All : [Chapter4Experiment.Find(Config)];
+        return Epochs is int n ? chosen.Select(e => e.WithEpochs(n)).ToArray() : chosen;
+    }
+}
+
 /// <summary>A parsed command line.</summary>
-internal sealed record Command(CommandKind Kind, Chapter3Settings Chapter3);
+internal sealed record Command(CommandKind Kind, Chapter3Settings Chapter3, Chapter4Settings Chapter4);
 
 /// <summary>A command line that cannot be run; the message is the one line shown after <c>deepfunctional: error: </c>.</summary>
 internal sealed class UsageException(string message) : Exception(message);
 
-/// <summary>The command-line grammar: <c>[ch3|ch2|help] [--option value | --option=value]...</c>.</summary>
+/// <summary>The command-line grammar: <c>[ch3|ch4|ch2|help] [--option value | --option=value | --flag]...</c>.</summary>
 internal static class CommandLine
 {
     /// <summary>The program's name in messages.</summary>
     internal const string ProgramName = "deepfunctional";
 
-    /// <summary>One option of <c>ch3</c>: its name, what it accepts, and how it changes the settings (null when the value is not accepted).</summary>
-    private sealed record Option(string Name, string Expected, Func<string, Chapter3Settings, Chapter3Settings?> Apply);
+    /// <summary>
+    /// One option of a command: its name, what it accepts, and how it changes the settings (null when the
+    /// value is not accepted). A flag takes no value; its <see cref="Apply"/> receives the empty string.
+    /// </summary>
+    private sealed record Option<TSettings>(string Name, string Expected, Func<string, TSettings, TSettings?> Apply, bool IsFlag = false)
+        where TSettings : class;
 
-    private static readonly Option[] Options =
+    private static readonly Option<Chapter3Settings>[] Chapter3Options =
     [
         new("--precision", "'double' or 'single'", (v, s) => v switch
         {
@@ -79,11 +107,28 @@ internal static class CommandLine
         new("--batch-size", "an integer >= 1", (v, s) => PositiveInt(v) is int n ? s with { BatchSize = n } : null),
     ];
 
+    private static readonly Option<Chapter4Settings>[] Chapter4Options =
+    [
+        new("--data", "a folder", (v, s) => v.Length > 0 ? s with { DataFolder = v } : null),
+        new("--config", $"one of {string.Join(", ", Chapter4Experiment.Names)} or {Chapter4Settings.AllConfigs}", (v, s) =>
+            v == Chapter4Settings.AllConfigs || Chapter4Experiment.Names.Contains(v) ? s with { Config = v } : null),
+        new("--precision", "'double' or 'single'", (v, s) => v switch
+        {
+            "double" => s with { Precision = Precision.Double },
+            "single" => s with { Precision = Precision.Single },
+            _ => null,
+        }),
+        new("--book", "no value", (_, s) => s with { Book = true }, IsFlag: true),
+        new("--plot", "a file name ending in .png", (v, s) =>
+            v.Length > 4 && v.EndsWith(".png", StringComparison.OrdinalIgnoreCase) ? s with { PlotFile = v } : null),
+        new("--epochs", "an integer >= 1", (v, s) => PositiveInt(v) is int n ? s with { Epochs = n } : null),
+    ];
+
     private static int? PositiveInt(string v) =>
         int.TryParse(v, NumberStyles.None, CultureInfo.InvariantCulture, out var n) && n >= 1 ? n : null;
 
     /// <summary>The names of the subcommands, for messages.</summary>
-    private const string Commands = "ch3, ch2 or help";
+    private const string Commands = "ch3, ch4, ch2 or help";
 
     /// <summary>Parses the arguments.</summary>
     /// <exception cref="UsageException">when they do not follow the grammar.</exception>
@@ -97,35 +142,55 @@ internal static class CommandLine
             kind = args[0] switch
             {
                 "ch3" => CommandKind.Chapter3,
+                "ch4" => CommandKind.Chapter4,
                 "ch2" => CommandKind.Chapter2,
                 "help" => CommandKind.Help,
                 _ => throw new UsageException($"unknown command '{args[0]}'; expected {Commands}"),
             };
             i = 1;
         }
-        var settings = Chapter3Settings.Book;
+        var rest = args.Skip(i).ToArray();
+        if (rest.Any(a => a is "--help" or "-h"))
+            return new Command(CommandKind.Help, Chapter3Settings.Book, Chapter4Settings.Default);
+        return kind switch
+        {
+            CommandKind.Chapter3 => new Command(kind, ParseOptions("ch3", rest, Chapter3Options, Chapter3Settings.Book), Chapter4Settings.Default),
+            CommandKind.Chapter4 => new Command(kind, Chapter3Settings.Book, CheckChapter4(ParseOptions("ch4", rest, Chapter4Options, Chapter4Settings.Default))),
+            _ => new Command(kind, ParseOptions(kind == CommandKind.Help ? "help" : "ch2", rest, [], Chapter3Settings.Book), Chapter4Settings.Default),
+        };
+    }
+
+    /// <summary>Applies a command's options, in order, to its default settings.</summary>
+    /// <exception cref="UsageException">when an argument is not one of the options or a value is not accepted.</exception>
+    private static TSettings ParseOptions<TSettings>(string command, string[] args, Option<TSettings>[] options, TSettings settings)
+        where TSettings : class
+    {
         var seen = new HashSet<string>();
-        for (; i < args.Count; i++)
+        for (int i = 0; i < args.Length; i++)
         {
             string arg = args[i];
-            if (arg is "--help" or "-h")
-                return new Command(CommandKind.Help, settings);
             if (!arg.StartsWith('-'))
                 throw new UsageException($"unexpected argument '{arg}'; expected an option (--name value) after the command");
             int eq = arg.IndexOf('=');
             string name = eq >= 0 ? arg[..eq] : arg;
-            if (kind != CommandKind.Chapter3)
-                throw new UsageException($"unknown option '{name}' for {(kind == CommandKind.Help ? "help" : "ch2")}; expected no options");
-            var option = Options.FirstOrDefault(o => o.Name == name)
-                ?? throw new UsageException($"unknown option '{name}' for ch3; expected one of {string.Join(", ", Options.Select(o => o.Name))}");
+            if (options.Length == 0)
+                throw new UsageException($"unknown option '{name}' for {command}; expected no options");
+            var option = options.FirstOrDefault(o => o.Name == name)
+                ?? throw new UsageException($"unknown option '{name}' for {command}; expected one of {string.Join(", ", options.Select(o => o.Name))}");
             if (!seen.Add(name))
                 throw new UsageException($"option {name} given more than once; expected it at most once");
             string value;
-            if (eq >= 0)
+            if (option.IsFlag)
+            {
+                if (eq >= 0)
+                    throw new UsageException($"option {name} expects no value, got '{arg[(eq + 1)..]}'");
+                value = "";
+            }
+            else if (eq >= 0)
             {
                 value = arg[(eq + 1)..];
             }
-            else if (i + 1 < args.Count && !args[i + 1].StartsWith("--", StringComparison.Ordinal))
+            else if (i + 1 < args.Length && !args[i + 1].StartsWith("--", StringComparison.Ordinal))
             {
                 value = args[++i];
             }
@@ -136,18 +201,26 @@ internal static class CommandLine
             settings = option.Apply(value, settings)
                 ?? throw new UsageException($"option {name} expects {option.Expected}, got '{value}'");
         }
-        return new Command(kind, settings);
+        return settings;
     }
+
+    /// <summary>Refuses combinations of ch4 options that contradict each other.</summary>
+    private static Chapter4Settings CheckChapter4(Chapter4Settings settings) =>
+        settings.Book && settings.Precision == Precision.Single
+            ? throw new UsageException("option --book expects double precision (the book's arithmetic), got --precision single")
+            : settings;
 
     /// <summary>The usage text.</summary>
     internal static string Usage =>
         $"""
-        {ProgramName}: the book "Deep Learning from Scratch" (chapters 2 and 3) run on DeepFunctional
+        {ProgramName}: the book "Deep Learning from Scratch" (chapters 2 to 4) run on DeepFunctional
 
         Usage:
           {ProgramName} [ch3] [options]   train the chapter-3 models (linear regression, one and two hidden
                                           layers) on the Boston data with the book's split and seed, print the
                                           book's lines, and compare all 21 numbers with the book's
+          {ProgramName} ch4 [options]     run chapter 4's image-classification experiments on Fashion-MNIST (or
+                                          any MNIST-format folder): the book's lines, the accuracy, and a table
           {ProgramName} ch2               chapter 2: linear regression and a one-hidden-layer network trained
                                           by hand, next to the closed-form least-squares fit
           {ProgramName} help | --help | -h
@@ -162,8 +235,27 @@ internal static class CommandLine
         An option's value may also be written --name=value. With other than the default options the
         book's numbers are still shown, but the match check does not apply.
 
+        Options of ch4:
+          --data DIR                  a folder holding train-images-idx3-ubyte, train-labels-idx1-ubyte,
+                                      t10k-images-idx3-ubyte and t10k-labels-idx1-ubyte, each possibly .gz
+                                      (default {Mnist.FashionMnistFolder}, where
+                                      'apt-get install dataset-fashion-mnist' puts Fashion-MNIST; MNIST works too)
+          --config NAME|all           the experiment (default sce-sgd): {string.Join(", ", Chapter4Experiment.Names.Take(4))},
+                                      {string.Join(", ", Chapter4Experiment.Names.Skip(4))}; 'all' runs the eight
+                                      in the book's order (295 epochs in all: this takes a while)
+          --precision double|single   arithmetic precision (default double)
+          --book                      reproduce the book's code: its seeding, loss value, "glorot", dropout
+                                      scaling and early-stopping model; needs double precision
+          --plot FILE.png             draw the training loss (mean batch loss per epoch) and the validation
+                                      loss of every run against the epoch, in one PNG
+          --epochs N                  train every experiment N epochs, >= 1, instead of its own (a decaying
+                                      learning rate then reaches its final value at epoch N)
+        Every experiment trains with batches of 60, evaluates every 5 epochs, stops early at the first
+        evaluation that does not improve, and uses seed 190119.
+
         Output: the book's lines on stdout; progress on stderr when it is a terminal.
-        Exit status: 0 when all 21 numbers match the book (or the check does not apply), 1 when some
-        differ or a run fails, 2 for bad arguments.
+        Exit status: 0 when all 21 numbers match the book (ch3; or the check does not apply) or the runs
+        finish (ch4), 1 when some differ or a run fails (ch4: also when the data is missing or malformed),
+        2 for bad arguments, 130 when interrupted.
         """;
 }

@@ -52,6 +52,7 @@ internal static class Program
             {
                 CommandKind.Help => PrintUsage(stdout),
                 CommandKind.Chapter2 => Chapter2Runner.Run(stdout, new TrainingReporter(stdout, progress, "chapter 2")),
+                CommandKind.Chapter4 => Chapter4Runner.Run(command.Chapter4, stdout, progress, cancellationToken),
                 _ => Chapter3Runner.Run(command.Chapter3, stdout, progress, cancellationToken),
             };
         }
@@ -59,6 +60,11 @@ internal static class Program
         {
             stderr.WriteLine($"{CommandLine.ProgramName}: cancelled");
             return Cancelled;
+        }
+        catch (RunFailedException e)
+        {
+            stderr.WriteLine($"{CommandLine.ProgramName}: error: {FirstLine(e.Message)}");
+            return Failure;
         }
         catch (Exception e)
         {
@@ -79,3 +85,9 @@ internal static class Program
         return i < 0 ? message : message[..i];
     }
 }
+
+/// <summary>
+/// A run that cannot go on for a reason the user can fix (missing or malformed data, an unwritable file);
+/// the message is the one line shown after <c>deepfunctional: error: </c>, and the exit code is 1.
+/// </summary>
+internal sealed class RunFailedException(string message) : Exception(message);

@@ -1,0 +1,64 @@
+using System.Collections.Generic;
+using System.Linq;
+
+namespace DeepFunctional.Cli;
+
+// Inside the namespace, so that the facade's names win over the F# core's modules of the same name.
+using DeepFunctional.CSharp;
+
+/// <summary>One run's curves: its name, training loss per epoch, and validation loss at its evaluations.</summary>
+internal sealed record LossCurves(string Name, IReadOnlyList<double> TrainingLosses, IReadOnlyList<Evaluation> Evaluations)
+{
+    /// <summary>The curves of a chapter-4 run.</summary>
+    internal static LossCurves Of(Chapter4Result result) =>
+        new(result.Experiment.Name, result.TrainingLosses, result.Evaluations);
+}
+
+/// <summary>Draws the loss curves of one or more runs into a PNG (ScottPlot, headless through SkiaSharp).</summary>
+internal static class LossPlot
+{
+    /// <summary>The size of the picture in pixels.</summary>
+    internal const int Width = 1000, Height = 640;
+
+    /// <summary>
+    /// Writes a PNG with, for each run in its own colour, the training loss of every epoch (a solid line)
+    /// and the validation loss at every evaluation (a dashed line with markers), against the epoch.
+    /// </summary>
+    /// <param name="path">The PNG file to write (replaced if it exists).</param>
+    /// <param name="title">The title above the plot.</param>
+    /// <param name="runs">The runs' curves.</param>
+    /// <exception cref="System.IO.IOException">when the file cannot be written.</exception>
+    internal static void Save(string path, string title, IReadOnlyList<LossCurves> runs)
+    {
+        var plot = new ScottPlot.Plot();
+        var palette = new ScottPlot.Palettes.Category10();
+        for (int i = 0; i < runs.Count; i++)
+        {
+            var run = runs[i];
+            var color = palette.GetColor(i);
+            if (run.TrainingLosses.Count > 0)
+            {
+                double[] epochs = Enumerable.Range(1, run.TrainingLosses.Count).Select(e => (double)e).ToArray();
+                var training = plot.Add.Scatter(epochs, run.TrainingLosses.ToArray(), color);
+                training.LegendText = $"{run.Name}: training loss";
+                training.LineWidth = 2;
+                training.MarkerSize = run.TrainingLosses.Count == 1 ? 6 : 0;
+            }
+            if (run.Evaluations.Count > 0)
+            {
+                var validation = plot.Add.Scatter(
+                    run.Evaluations.Select(e => (double)e.Epoch).ToArray(), run.Evaluations.Select(e => e.Loss).ToArray(), color);
+                validation.LegendText = $"{run.Name}: validation loss";
+                validation.LineWidth = 2;
+                validation.LinePattern = ScottPlot.LinePattern.Dashed;
+                validation.MarkerSize = 9;
+                validation.MarkerShape = ScottPlot.MarkerShape.FilledCircle;
+            }
+        }
+        plot.Title(title);
+        plot.XLabel("epoch");
+        plot.YLabel("loss");
+        plot.ShowLegend(ScottPlot.Alignment.UpperRight);
+        plot.SavePng(path, Width, Height);
+    }
+}

@@ -5,17 +5,6 @@ module DeepFunctional.Tests.Chapter2Tests
 open Expecto
 open DeepFunctional
 
-/// Runs f and returns the exception of type 'E it raises; fails the test otherwise.
-let private caught<'E when 'E :> exn> (f: unit -> unit) : 'E =
-    let outcome =
-        try
-            f ()
-            None
-        with
-        | :? 'E as e -> Some e
-    match outcome with
-    | Some e -> e
-    | None -> failtestf "expected %s, but nothing was raised" typeof<'E>.Name
 
 /// Passes when `actual` rounds to `printed` at 4 decimals (within 5e-5), as the book prints.
 let private printedAs (printed: float) (actual: float) (what: string) =
@@ -70,7 +59,7 @@ let private closedForm =
         testCase "Chapter2.leastSquares refuses fewer rows than coefficients" <| fun () ->
             let x = Tensor.ofRows [| [| 1.0; 2.0 |]; [| 3.0; 4.0 |] |]
             let y = Tensor.ofRows [| [| 1.0 |]; [| 2.0 |] |]
-            caught<InvalidValueException> (fun () -> Chapter2.leastSquares { XTrain = x; YTrain = y; XTest = x; YTest = y } |> ignore) |> ignore
+            Check.caught<InvalidValueException> (fun () -> Chapter2.leastSquares { XTrain = x; YTrain = y; XTest = x; YTest = y } |> ignore) |> ignore
     ]
 
 let private linear =
@@ -132,12 +121,12 @@ let private linear =
         testCase "Chapter2.forwardLinear refuses inputs with the wrong number of features" <| fun () ->
             let x, y = batch 5
             let w, _ = Chapter2.initLinear 12 (Rng.seed 1L)
-            caught<ShapeMismatchException> (fun () -> Chapter2.forwardLinear x y w |> ignore) |> ignore
+            Check.caught<ShapeMismatchException> (fun () -> Chapter2.forwardLinear x y w |> ignore) |> ignore
 
         testCase "Chapter2.trainLinear refuses a batch size of 0 and a learning rate that is not finite" <| fun () ->
             let x, y = batch 5
-            caught<InvalidValueException> (fun () -> Chapter2.trainLinear { Chapter2.linearDefaults with BatchSize = 0 } x y (Rng.seed 1L) |> ignore) |> ignore
-            caught<InvalidValueException> (fun () -> Chapter2.trainLinear { Chapter2.linearDefaults with LearningRate = nan } x y (Rng.seed 1L) |> ignore) |> ignore
+            Check.caught<InvalidValueException> (fun () -> Chapter2.trainLinear { Chapter2.linearDefaults with BatchSize = 0 } x y (Rng.seed 1L) |> ignore) |> ignore
+            Check.caught<InvalidValueException> (fun () -> Chapter2.trainLinear { Chapter2.linearDefaults with LearningRate = nan } x y (Rng.seed 1L) |> ignore) |> ignore
     ]
 
 let private network =
@@ -188,7 +177,7 @@ let private network =
         testCase "Chapter2.predictNetwork refuses weights that do not fit the inputs" <| fun () ->
             let x, _ = batch 3
             let w, _ = Chapter2.initNetwork 12 4 (Rng.seed 1L)
-            caught<ShapeMismatchException> (fun () -> Chapter2.predictNetwork w x |> ignore) |> ignore
+            Check.caught<ShapeMismatchException> (fun () -> Chapter2.predictNetwork w x |> ignore) |> ignore
     ]
 
 /// The chapter 2 tests.

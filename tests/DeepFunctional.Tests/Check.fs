@@ -30,6 +30,18 @@ let randomTensor<'T when 'T :> Numerics.IFloatingPointIeee754<'T>> (seed: int64)
 /// Values of a tensor as doubles.
 let floats (t: Tensor<'T>) = t.ToArray() |> Array.map Num.toFloat
 
+/// Runs f and returns the exception of type 'E it raises; fails the test otherwise.
+let caught<'E when 'E :> exn> (f: unit -> unit) : 'E =
+    let outcome =
+        try
+            f ()
+            None
+        with
+        | :? 'E as e -> Some e
+    match outcome with
+    | Some e -> e
+    | None -> failtestf "expected %s, but nothing was raised" typeof<'E>.Name
+
 /// Asserts that f raises ShapeMismatchException whose message and Operation name `opName`.
 let throwsShape (opName: string) (f: unit -> unit) =
     let e = Expect.throwsC f id

@@ -7,17 +7,6 @@ open System.IO
 open Expecto
 open DeepFunctional
 
-/// Runs f and returns the exception of type 'E it raises; fails the test otherwise.
-let private caught<'E when 'E :> exn> (f: unit -> unit) : 'E =
-    let outcome =
-        try
-            f ()
-            None
-        with
-        | :? 'E as e -> Some e
-    match outcome with
-    | Some e -> e
-    | None -> failtestf "expected %s, but nothing was raised" typeof<'E>.Name
 
 /// A matrix of doubles from rows.
 let private matrix (rows: float list list) = rows |> List.map List.toArray |> List.toArray |> Tensor.ofRows
@@ -58,11 +47,11 @@ let private labelTests =
             Expect.equal (Classification.oneHot<float> 10 [||]).Shape [| 0; 10 |] "zero rows of 10"
 
         testCase "Classification.oneHot names a label outside 0..classes-1 and its index" <| fun () ->
-            let e = caught<InvalidValueException> (fun () -> Classification.oneHot<float> 10 [| 1; 10 |] |> ignore)
+            let e = Check.caught<InvalidValueException> (fun () -> Classification.oneHot<float> 10 [| 1; 10 |] |> ignore)
             Expect.stringContains e.Message "labels in 0..9" "expected"
             Expect.stringContains e.Message "10 at index 1" "found"
-            caught<InvalidValueException> (fun () -> Classification.oneHot<float> 10 [| -1 |] |> ignore) |> ignore
-            caught<InvalidValueException> (fun () -> Classification.oneHot<float> 0 [||] |> ignore) |> ignore
+            Check.caught<InvalidValueException> (fun () -> Classification.oneHot<float> 10 [| -1 |] |> ignore) |> ignore
+            Check.caught<InvalidValueException> (fun () -> Classification.oneHot<float> 0 [||] |> ignore) |> ignore
 
         testCase "Classification.argmax picks the largest column of each row, the first one on ties, as NumPy" <| fun () ->
             let scores = matrix [ [ 0.1; 0.7; 0.2 ]; [ 0.5; 0.5; 0.1 ]; [ -3.0; -1.0; -1.0 ]; [ 2.0; 2.0; 2.0 ] ]
@@ -78,8 +67,8 @@ let private labelTests =
             Expect.equal (Classification.argmax (Tensor.zeros<float> [| 0; 10 |])) [||] "no rows"
 
         testCase "Classification.argmax rejects a vector and a matrix without columns" <| fun () ->
-            caught<ShapeMismatchException> (fun () -> Classification.argmax (Tensor.zeros<float> [| 4 |]) |> ignore) |> ignore
-            caught<InvalidValueException> (fun () -> Classification.argmax (Tensor.zeros<float> [| 2; 0 |]) |> ignore) |> ignore
+            Check.caught<ShapeMismatchException> (fun () -> Classification.argmax (Tensor.zeros<float> [| 4 |]) |> ignore) |> ignore
+            Check.caught<InvalidValueException> (fun () -> Classification.argmax (Tensor.zeros<float> [| 2; 0 |]) |> ignore) |> ignore
 
         testProperty "Classification.argmax of one-hot rows gives back the labels" <| fun (labels: byte[]) ->
             let labels = labels |> Array.map (fun b -> int b % 7)
@@ -91,10 +80,10 @@ let private labelTests =
             Expect.equal (Classification.accuracy [| 5; 5 |] [| 0; 1 |]) 0.0 "none"
 
         testCase "Classification.accuracy rejects arrays of different lengths and empty ones" <| fun () ->
-            let e = caught<ShapeMismatchException> (fun () -> Classification.accuracy [| 1; 2 |] [| 1; 2; 3 |] |> ignore)
+            let e = Check.caught<ShapeMismatchException> (fun () -> Classification.accuracy [| 1; 2 |] [| 1; 2; 3 |] |> ignore)
             Expect.stringContains e.Message "Classification.accuracy" "names the function"
             Expect.stringContains e.Message "predictedClasses of shape 2" "names the short array"
-            caught<InvalidValueException> (fun () -> Classification.accuracy [||] [||] |> ignore) |> ignore
+            Check.caught<InvalidValueException> (fun () -> Classification.accuracy [||] [||] |> ignore) |> ignore
 
         testCase "Classification.confusionMatrix counts true classes by row and predicted classes by column" <| fun () ->
             let labels = [| 0; 0; 1; 2; 2; 2 |]
@@ -105,12 +94,12 @@ let private labelTests =
             Expect.equal (float diagonal / 6.0) (Classification.accuracy predicted labels) "the diagonal holds the hits"
 
         testCase "Classification.confusionMatrix names a class outside 0..classes-1 and rejects unequal lengths" <| fun () ->
-            let e = caught<InvalidValueException> (fun () -> Classification.confusionMatrix 3 [| 0; 3 |] [| 0; 1 |] |> ignore)
+            let e = Check.caught<InvalidValueException> (fun () -> Classification.confusionMatrix 3 [| 0; 3 |] [| 0; 1 |] |> ignore)
             Expect.stringContains e.Message "predicted classes in 0..2" "names the array"
             Expect.stringContains e.Message "3 at index 1" "and the value"
-            caught<InvalidValueException> (fun () -> Classification.confusionMatrix 3 [| 0 |] [| -1 |] |> ignore) |> ignore
-            caught<ShapeMismatchException> (fun () -> Classification.confusionMatrix 3 [| 0 |] [| 0; 1 |] |> ignore) |> ignore
-            caught<InvalidValueException> (fun () -> Classification.confusionMatrix 0 [||] [||] |> ignore) |> ignore
+            Check.caught<InvalidValueException> (fun () -> Classification.confusionMatrix 3 [| 0 |] [| -1 |] |> ignore) |> ignore
+            Check.caught<ShapeMismatchException> (fun () -> Classification.confusionMatrix 3 [| 0 |] [| 0; 1 |] |> ignore) |> ignore
+            Check.caught<InvalidValueException> (fun () -> Classification.confusionMatrix 0 [||] [||] |> ignore) |> ignore
     ]
 
 let private preprocessingTests =
@@ -168,33 +157,33 @@ let private preprocessingTests =
 
         testCase "Classification.prepare rejects test images of another size" <| fun () ->
             let test = imageSet 1 32 32 (Array.zeroCreate 1024) [| 0 |]
-            let e = caught<ShapeMismatchException> (fun () -> Classification.prepare<float> syntheticTrain test |> ignore)
+            let e = Check.caught<ShapeMismatchException> (fun () -> Classification.prepare<float> syntheticTrain test |> ignore)
             Expect.stringContains e.Message "28x28" "the training size"
             Expect.stringContains e.Message "32x32" "the test size"
 
         testCase "Classification.prepare rejects inconsistent image sets with the set named" <| fun () ->
             let short = { syntheticTrain with Images = Array.zeroCreate 100 }
-            let e = caught<ShapeMismatchException> (fun () -> Classification.prepare<float> short syntheticTrain |> ignore)
+            let e = Check.caught<ShapeMismatchException> (fun () -> Classification.prepare<float> short syntheticTrain |> ignore)
             Expect.stringContains e.Message "train with 10192 pixels for 13 images of 28x28" "expected"
             Expect.stringContains e.Message "100 pixels" "found"
             let fewLabels = { syntheticTrain with Labels = [| 1 |] }
-            caught<ShapeMismatchException> (fun () -> Classification.prepare<float> syntheticTrain fewLabels |> ignore) |> ignore
+            Check.caught<ShapeMismatchException> (fun () -> Classification.prepare<float> syntheticTrain fewLabels |> ignore) |> ignore
             let badLabel = { syntheticTrain with Labels = Array.create 13 10 }
-            caught<InvalidValueException> (fun () -> Classification.prepare<float> syntheticTrain badLabel |> ignore) |> ignore
+            Check.caught<InvalidValueException> (fun () -> Classification.prepare<float> syntheticTrain badLabel |> ignore) |> ignore
             let otherClasses = { syntheticTrain with Classes = 12 }
-            caught<InvalidValueException> (fun () -> Classification.prepare<float> syntheticTrain otherClasses |> ignore) |> ignore
+            Check.caught<InvalidValueException> (fun () -> Classification.prepare<float> syntheticTrain otherClasses |> ignore) |> ignore
 
         testCase "Classification.prepare rejects a training set whose pixels are all equal or that is empty" <| fun () ->
             let flat = imageSet 2 2 2 (Array.create 8 17uy) [| 0; 1 |]
-            let e = caught<InvalidValueException> (fun () -> Classification.prepare<float> flat flat |> ignore)
+            let e = Check.caught<InvalidValueException> (fun () -> Classification.prepare<float> flat flat |> ignore)
             Expect.stringContains e.Message "every pixel 17" "says why"
             let empty = imageSet 0 2 2 [||] [||]
-            caught<InvalidValueException> (fun () -> Classification.prepare<float> empty flat |> ignore) |> ignore
+            Check.caught<InvalidValueException> (fun () -> Classification.prepare<float> empty flat |> ignore) |> ignore
 
         testCase "Classification.standardize rejects statistics without a positive finite standard deviation" <| fun () ->
             let set = imageSet 1 1 2 [| 1uy; 2uy |] [| 0 |]
-            caught<InvalidValueException> (fun () -> Classification.standardize<float> { Mean = 1.0; Std = 0.0 } set |> ignore) |> ignore
-            caught<InvalidValueException> (fun () -> Classification.standardize<float> { Mean = nan; Std = 1.0 } set |> ignore) |> ignore
+            Check.caught<InvalidValueException> (fun () -> Classification.standardize<float> { Mean = 1.0; Std = 0.0 } set |> ignore) |> ignore
+            Check.caught<InvalidValueException> (fun () -> Classification.standardize<float> { Mean = nan; Std = 1.0 } set |> ignore) |> ignore
     ]
 
 let private realDataTests =

@@ -7,21 +7,10 @@ open System.IO
 open Expecto
 open DeepFunctional
 
-/// Runs f and returns the exception of type 'E it raises; fails the test otherwise.
-let private caught<'E when 'E :> exn> (f: unit -> unit) : 'E =
-    let outcome =
-        try
-            f ()
-            None
-        with
-        | :? 'E as e -> Some e
-    match outcome with
-    | Some e -> e
-    | None -> failtestf "expected %s, but nothing was raised" typeof<'E>.Name
 
 /// The DataFormatException that parsing `text` as CSV raises.
 let private csvError (text: string) =
-    caught<DataFormatException> (fun () -> Data.parseCsv "test.csv" text |> ignore)
+    Check.caught<DataFormatException> (fun () -> Data.parseCsv "test.csv" text |> ignore)
 
 /// A matrix of doubles from rows.
 let private matrix (rows: float list list) = rows |> List.map List.toArray |> List.toArray |> Tensor.ofRows
@@ -124,7 +113,7 @@ let private csvTests =
                 let t = Data.loadCsv path
                 Expect.equal (t.Values.ToArray()) [| 1.0; 2.0 |] "the file's values"
                 File.WriteAllText(path, "a,b\n1,oops\n")
-                let e = caught<DataFormatException> (fun () -> Data.loadCsv path |> ignore)
+                let e = Check.caught<DataFormatException> (fun () -> Data.loadCsv path |> ignore)
                 Expect.equal e.Source' path "the path is the source"
             finally
                 File.Delete path
@@ -133,7 +122,7 @@ let private csvTests =
             let t = Data.parseCsv "t" "a,b,c\n1,2,3\n4,5,6\n"
             Expect.equal ((Data.columns [| "c"; "a" |] t).ToArray()) [| 3.0; 1.0; 6.0; 4.0 |] "c then a"
             Expect.equal (Data.columnIndex "b" t) 1 "b is the second column"
-            caught<InvalidValueException> (fun () -> Data.columns [| "d" |] t |> ignore) |> ignore
+            Check.caught<InvalidValueException> (fun () -> Data.columns [| "d" |] t |> ignore) |> ignore
     ]
 
 let private standardizerTests =
@@ -175,11 +164,11 @@ let private standardizerTests =
 
         testCase "Data.Standardizer.apply refuses a matrix with the wrong number of columns" <| fun () ->
             let s = Data.Standardizer.fit (matrix [ [ 1.0; 2.0 ]; [ 3.0; 5.0 ] ])
-            caught<ShapeMismatchException> (fun () -> Data.Standardizer.apply s (matrix [ [ 1.0; 2.0; 3.0 ] ]) |> ignore) |> ignore
+            Check.caught<ShapeMismatchException> (fun () -> Data.Standardizer.apply s (matrix [ [ 1.0; 2.0; 3.0 ] ]) |> ignore) |> ignore
 
         testCase "Data.Standardizer.fit refuses NaN and an empty matrix" <| fun () ->
-            caught<InvalidValueException> (fun () -> Data.Standardizer.fit (matrix [ [ 1.0 ]; [ nan ] ]) |> ignore) |> ignore
-            caught<InvalidValueException> (fun () -> Data.Standardizer.fit (Tensor.zeros<float> [| 0; 3 |]) |> ignore) |> ignore
+            Check.caught<InvalidValueException> (fun () -> Data.Standardizer.fit (matrix [ [ 1.0 ]; [ nan ] ]) |> ignore) |> ignore
+            Check.caught<InvalidValueException> (fun () -> Data.Standardizer.fit (Tensor.zeros<float> [| 0; 3 |]) |> ignore) |> ignore
     ]
 
 let private splitTests =
@@ -195,12 +184,12 @@ let private splitTests =
 
         testCase "Data.split refuses an index outside the rows" <| fun () ->
             let x = matrix [ [ 0.0 ]; [ 1.0 ] ]
-            let e = caught<InvalidValueException> (fun () -> Data.split [| 0 |] [| 2 |] x x |> ignore)
+            let e = Check.caught<InvalidValueException> (fun () -> Data.split [| 0 |] [| 2 |] x x |> ignore)
             Expect.stringContains e.Message "test row indices within 0..1" "names the set and the range"
-            caught<InvalidValueException> (fun () -> Data.split [| -1 |] [||] x x |> ignore) |> ignore
+            Check.caught<InvalidValueException> (fun () -> Data.split [| -1 |] [||] x x |> ignore) |> ignore
 
         testCase "Data.split refuses inputs and targets with different row counts" <| fun () ->
-            caught<ShapeMismatchException> (fun () -> Data.split [| 0 |] [||] (matrix [ [ 0.0 ]; [ 1.0 ] ]) (matrix [ [ 0.0 ] ]) |> ignore) |> ignore
+            Check.caught<ShapeMismatchException> (fun () -> Data.split [| 0 |] [||] (matrix [ [ 0.0 ]; [ 1.0 ] ]) (matrix [ [ 0.0 ] ]) |> ignore) |> ignore
 
         testCase "Data.parseRowSplit reads the train and test arrays" <| fun () ->
             let s = Data.parseRowSplit "s.json" 5 """{"note": "x", "train": [4, 0, 2], "test": [1]}"""
@@ -208,12 +197,12 @@ let private splitTests =
             Expect.equal s.Test [| 1 |] "test"
 
         testCase "Data.parseRowSplit names the line and column of malformed JSON" <| fun () ->
-            let e = caught<DataFormatException> (fun () -> Data.parseRowSplit "s.json" 5 "{\"train\": [1,\n 2,, 3]}" |> ignore)
+            let e = Check.caught<DataFormatException> (fun () -> Data.parseRowSplit "s.json" 5 "{\"train\": [1,\n 2,, 3]}" |> ignore)
             Expect.equal e.Line 2 "the second line"
             Expect.isGreaterThan e.Column 0 "a column on that line"
 
         testCase "Data.parseRowSplit refuses out-of-range, non-integer and shared rows" <| fun () ->
-            let bad json = caught<DataFormatException> (fun () -> Data.parseRowSplit "s.json" 3 json |> ignore)
+            let bad json = Check.caught<DataFormatException> (fun () -> Data.parseRowSplit "s.json" 3 json |> ignore)
             Expect.stringContains (bad """{"train": [3], "test": []}""").Problem "expected a row index in 0..2" "out of range"
             Expect.stringContains (bad """{"train": [1.5], "test": []}""").Problem "1.5" "not an integer"
             Expect.stringContains (bad """{"train": [1], "test": [1]}""").Problem "both" "shared"
@@ -236,9 +225,9 @@ let private metricsTests =
             Expect.equal (Metrics.meanSquaredError p t) 5.125 "(0.25 + 0.25 + 4 + 16) / 4, exact"
 
         testCase "Metrics refuse tensors of different shapes and empty tensors" <| fun () ->
-            caught<ShapeMismatchException> (fun () -> Metrics.meanAbsoluteError (matrix [ [ 1.0; 2.0 ] ]) (matrix [ [ 1.0 ]; [ 2.0 ] ]) |> ignore) |> ignore
-            caught<ShapeMismatchException> (fun () -> Metrics.rootMeanSquaredError (matrix [ [ 1.0 ] ]) (matrix [ [ 1.0; 2.0 ] ]) |> ignore) |> ignore
-            caught<InvalidValueException> (fun () -> Metrics.meanAbsoluteError (Tensor.zeros<float> [| 0; 1 |]) (Tensor.zeros<float> [| 0; 1 |]) |> ignore) |> ignore
+            Check.caught<ShapeMismatchException> (fun () -> Metrics.meanAbsoluteError (matrix [ [ 1.0; 2.0 ] ]) (matrix [ [ 1.0 ]; [ 2.0 ] ]) |> ignore) |> ignore
+            Check.caught<ShapeMismatchException> (fun () -> Metrics.rootMeanSquaredError (matrix [ [ 1.0 ] ]) (matrix [ [ 1.0; 2.0 ] ]) |> ignore) |> ignore
+            Check.caught<InvalidValueException> (fun () -> Metrics.meanAbsoluteError (Tensor.zeros<float> [| 0; 1 |]) (Tensor.zeros<float> [| 0; 1 |]) |> ignore) |> ignore
 
         testCase "Metrics.pairwiseSum follows NumPy's order and is exact on integers" <| fun () ->
             for n in [ 0; 1; 7; 8; 9; 127; 128; 129; 152; 1000 ] do

@@ -10,17 +10,6 @@ open System.IO.Compression
 open Expecto
 open DeepFunctional
 
-/// Runs f and returns the exception of type 'E it raises; fails the test otherwise.
-let private caught<'E when 'E :> exn> (f: unit -> unit) : 'E =
-    let outcome =
-        try
-            f ()
-            None
-        with
-        | :? 'E as e -> Some e
-    match outcome with
-    | Some e -> e
-    | None -> failtestf "expected %s, but nothing was raised" typeof<'E>.Name
 
 /// Runs f with a fresh folder under the system's temp folder, deleted afterwards.
 let private inTempFolder (f: string -> unit) =
@@ -40,11 +29,11 @@ let private sampleLabels = [| 3; 0; 9 |]
 
 /// The DataFormatException that parsing `bytes` as an image file raises.
 let private imagesError (bytes: byte[]) =
-    caught<DataFormatException> (fun () -> Idx.parseImages "test-images" bytes |> ignore)
+    Check.caught<DataFormatException> (fun () -> Idx.parseImages "test-images" bytes |> ignore)
 
 /// The DataFormatException that parsing `bytes` as a label file of 10 classes raises.
 let private labelsError (bytes: byte[]) =
-    caught<DataFormatException> (fun () -> Idx.parseLabels 10 "test-labels" bytes |> ignore)
+    Check.caught<DataFormatException> (fun () -> Idx.parseLabels 10 "test-labels" bytes |> ignore)
 
 /// Bytes compressed as a gzip stream.
 let private gzipped (bytes: byte[]) =
@@ -126,7 +115,7 @@ let private corruptionTests =
             inTempFolder (fun dir ->
                 let path = Path.Combine(dir, "train-labels-idx1-ubyte")
                 Idx.writeLabels IdxCompression.Uncompressed path sampleLabels
-                let e = caught<DataFormatException> (fun () -> Idx.loadImages path |> ignore)
+                let e = Check.caught<DataFormatException> (fun () -> Idx.loadImages path |> ignore)
                 Expect.stringContains e.Message path "names the file"
                 Expect.stringContains e.Problem "found magic number 0x00000801" "says what it found"
                 Expect.stringContains e.Problem "expected 0x00000803 (idx3 image file)" "says what it expected"
@@ -136,7 +125,7 @@ let private corruptionTests =
             inTempFolder (fun dir ->
                 let path = Path.Combine(dir, "t10k-images-idx3-ubyte.gz")
                 Idx.writeImages IdxCompression.Gzip path sample
-                let e = caught<DataFormatException> (fun () -> Idx.loadLabels 10 path |> ignore)
+                let e = Check.caught<DataFormatException> (fun () -> Idx.loadLabels 10 path |> ignore)
                 Expect.stringContains e.Message path "names the file"
                 Expect.stringContains e.Problem "found magic number 0x00000803" "says what it found"
                 Expect.stringContains e.Problem "expected 0x00000801 (idx1 label file)" "says what it expected"
@@ -214,8 +203,8 @@ let private corruptionTests =
 
         testCase "Idx.parseLabels rejects a number of classes outside 1..256" <| fun () ->
             let bytes = Idx.encodeLabels IdxCompression.Uncompressed sampleLabels
-            caught<InvalidValueException> (fun () -> Idx.parseLabels 0 "l" bytes |> ignore) |> ignore
-            caught<InvalidValueException> (fun () -> Idx.parseLabels 257 "l" bytes |> ignore) |> ignore
+            Check.caught<InvalidValueException> (fun () -> Idx.parseLabels 0 "l" bytes |> ignore) |> ignore
+            Check.caught<InvalidValueException> (fun () -> Idx.parseLabels 257 "l" bytes |> ignore) |> ignore
     ]
 
 let private setTests =
@@ -235,7 +224,7 @@ let private setTests =
                 let images, labels = Path.Combine(dir, "images"), Path.Combine(dir, "labels")
                 Idx.writeImages IdxCompression.Uncompressed images sample
                 Idx.writeLabels IdxCompression.Uncompressed labels [| 1; 2 |]
-                let e = caught<DataFormatException> (fun () -> Idx.loadImageSet images labels |> ignore)
+                let e = Check.caught<DataFormatException> (fun () -> Idx.loadImageSet images labels |> ignore)
                 Expect.stringContains e.Message labels "names the label file"
                 Expect.stringContains e.Problem (sprintf "found 2 labels, expected one for each of the 3 images in '%s'" images) "counts and the image file")
 
@@ -245,13 +234,13 @@ let private setTests =
                 Idx.writeImages IdxCompression.Uncompressed images sample
                 Idx.writeLabels IdxCompression.Uncompressed labels sampleLabels
                 Expect.equal (Idx.loadImageSetWith 12 images labels).Classes 12 "12 classes"
-                let e = caught<DataFormatException> (fun () -> Idx.loadImageSetWith 5 images labels |> ignore)
+                let e = Check.caught<DataFormatException> (fun () -> Idx.loadImageSetWith 5 images labels |> ignore)
                 Expect.stringContains e.Problem "found label 9 at index 2" "the first label of 5 or more")
 
         testCase "Idx.loadImages names the path of a missing file" <| fun () ->
             inTempFolder (fun dir ->
                 let path = Path.Combine(dir, "nothing-here-idx3-ubyte")
-                let e = caught<FileNotFoundException> (fun () -> Idx.loadImages path |> ignore)
+                let e = Check.caught<FileNotFoundException> (fun () -> Idx.loadImages path |> ignore)
                 Expect.stringContains e.Message path "names the path"
                 Expect.equal e.FileName path "and carries it")
 
@@ -281,31 +270,31 @@ let private setTests =
             inTempFolder (fun dir ->
                 Idx.writeImages IdxCompression.Gzip (Path.Combine(dir, "train-images-idx3-ubyte.gz")) sample
                 Idx.writeLabels IdxCompression.Gzip (Path.Combine(dir, "train-labels-idx1-ubyte.gz")) sampleLabels
-                let e = caught<FileNotFoundException> (fun () -> Idx.loadMnistFolder dir |> ignore)
+                let e = Check.caught<FileNotFoundException> (fun () -> Idx.loadMnistFolder dir |> ignore)
                 Expect.stringContains e.Message "found no t10k-images-idx3-ubyte(.gz), t10k-labels-idx1-ubyte(.gz)" "both missing test files"
                 Expect.stringContains e.Message dir "the folder"
                 Expect.isFalse (e.Message.Contains "train-") "not the files that are there")
 
         testCase "Idx.loadMnistFolder names a folder that does not exist" <| fun () ->
             let dir = Path.Combine(Path.GetTempPath(), "deepfunctional-idx-missing-" + Guid.NewGuid().ToString("N"))
-            let e = caught<DirectoryNotFoundException> (fun () -> Idx.loadMnistFolder dir |> ignore)
+            let e = Check.caught<DirectoryNotFoundException> (fun () -> Idx.loadMnistFolder dir |> ignore)
             Expect.stringContains e.Message dir "names the folder"
 
         testCase "Idx.imageSet puts consistent images and labels together and rejects the rest" <| fun () ->
             let set = Idx.imageSet 10 sample sampleLabels
             Expect.equal (set.Count, set.Images, set.Labels) (3, sample.Pixels, sampleLabels) "kept together"
-            caught<ShapeMismatchException> (fun () -> Idx.imageSet 10 sample [| 1; 2 |] |> ignore) |> ignore
-            caught<ShapeMismatchException> (fun () -> Idx.imageSet 10 { sample with Count = 4 } [| 1; 2; 3; 4 |] |> ignore) |> ignore
-            let e = caught<InvalidValueException> (fun () -> Idx.imageSet 5 sample sampleLabels |> ignore)
+            Check.caught<ShapeMismatchException> (fun () -> Idx.imageSet 10 sample [| 1; 2 |] |> ignore) |> ignore
+            Check.caught<ShapeMismatchException> (fun () -> Idx.imageSet 10 { sample with Count = 4 } [| 1; 2; 3; 4 |] |> ignore) |> ignore
+            let e = Check.caught<InvalidValueException> (fun () -> Idx.imageSet 5 sample sampleLabels |> ignore)
             Expect.stringContains e.Message "label 9 at index 2" "names the label and its index"
 
         testCase "Idx.encodeImages rejects pixels that do not fill Count x Rows x Cols" <| fun () ->
-            let e = caught<ShapeMismatchException> (fun () -> Idx.encodeImages IdxCompression.Uncompressed { sample with Rows = 3 } |> ignore)
+            let e = Check.caught<ShapeMismatchException> (fun () -> Idx.encodeImages IdxCompression.Uncompressed { sample with Rows = 3 } |> ignore)
             Expect.stringContains e.Message "36 pixels for 3 images of 3x4" "expected"
             Expect.stringContains e.Message "24 pixels" "found"
 
         testCase "Idx.encodeLabels rejects a label that does not fit in a byte" <| fun () ->
-            let e = caught<InvalidValueException> (fun () -> Idx.encodeLabels IdxCompression.Uncompressed [| 1; 256 |] |> ignore)
+            let e = Check.caught<InvalidValueException> (fun () -> Idx.encodeLabels IdxCompression.Uncompressed [| 1; 256 |] |> ignore)
             Expect.stringContains e.Message "label 256 at index 1" "names the label and its index"
     ]
 

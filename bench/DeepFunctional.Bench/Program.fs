@@ -9,12 +9,13 @@ open DeepFunctional
 [<EntryPoint>]
 let main argv =
     let prefixes = argv |> Array.filter (fun arg -> not (String.IsNullOrWhiteSpace arg))
+    let everything = Benchmarks.all @ TrainingBench.all
     let selected =
-        Benchmarks.all
+        everything
         |> List.filter (fun bench ->
             prefixes.Length = 0 || prefixes |> Array.exists (fun prefix -> bench.Name.StartsWith(prefix, StringComparison.Ordinal)))
     if selected.IsEmpty then
-        eprintfn "No benchmark name starts with %s. Known: %s" (String.Join(" or ", prefixes)) (String.Join(", ", Benchmarks.all |> List.map (fun bench -> bench.Name)))
+        eprintfn "No benchmark name starts with %s. Known: %s" (String.Join(" or ", prefixes)) (String.Join(", ", everything |> List.map (fun bench -> bench.Name)))
         2
     else
         eprintfn "# %s; .NET %O" (Gemm.describe ()) Environment.Version

@@ -1,0 +1,77 @@
+/// Training benchmarks: the cost of one optimizer step of the book's networks, as the
+/// trainer runs it (forward, loss, backward, in-place update), and of a whole chapter-4 epoch.
+module internal DeepFunctional.Bench.TrainingBench
+
+open System
+open System.Numerics
+open System.Threading
+open DeepFunctional
+open DeepFunctional.Bench.Benchmarks
+
+/// Seeded standard-normal inputs and one-hot targets of the given sizes.
+let private data<'T when 'T :> IFloatingPointIeee754<'T>> (rows: int) (features: int) (classes: int) =
+    let values, rng = Rng.standardNormals (rows * features) (Rng.seed 7L)
+    let labels, _ = Rng.randint 0L (int64 classes) rows rng
+    Tensor.ofFloats<'T> [| rows; features |] values, Classification.oneHot<'T> classes (labels |> Array.map int)
+
+/// One training step of `net` on one batch as `Trainer.fit` takes it: the batch's forward and
+/// backward pass, then the optimizer's in-place update of the trainer's own parameters.
+let private stepper (optimizer: Optimizer) (net: NeuralNetwork<'T>) (x: Tensor<'T>) (y: Tensor<'T>) =
+    let net, _ = NeuralNetwork.initialise x (Rng.seed 1L) net
+    let mutable state: OptimizerState<'T> = Optimizer.init optimizer 1
+    let rng = Rng.seed 3L
+    fun () ->
+        let r = NeuralNetwork.trainBatch rng net x y
+        state <- Optimizer.stepInPlace optimizer state (NeuralNetwork.parameters net) (NeuralNetwork.gradients r.Gradients)
+
+/// Bytes allocated per call of `run`, over all threads, after a warm-up.
+let private bytesPerCall (run: unit -> unit) =
+    for _ in 1 .. 50 do run ()
+    let calls = 200
+    let before = GC.GetTotalAllocatedBytes true
+    for _ in 1 .. calls do run ()
+    float (GC.GetTotalAllocatedBytes true - before) / float calls
+
+/// The chapter-3 deep network: 13 → 13 sigmoid → 13 sigmoid → 1, MSE, SGD 0.01, batch 32.
+let private boston<'T when 'T :> IFloatingPointIeee754<'T>> () =
+    let x, _ = data<'T> 32 13 2
+    let y = Tensor.sliceRows 0 32 (fst (data<'T> 32 1 2))
+    let net: NeuralNetwork<'T> =
+        NeuralNetwork.create
+            [ Layer.Dense (Dense.create 13 Activation.Sigmoid); Layer.Dense (Dense.create 13 Activation.Sigmoid)
+              Layer.Dense (Dense.create 1 Activation.Linear) ] Loss.MeanSquaredError 20190501L
+    stepper (Optimizer.sgd 0.01) net x y
+
+/// The chapter-4 `sce-momentum` network: 784 → 89 sigmoid → 10, softmax cross-entropy,
+/// SGD with momentum 0.9.
+let private mlpNet<'T when 'T :> IFloatingPointIeee754<'T>> () : NeuralNetwork<'T> =
+    NeuralNetwork.create [ Layer.Dense (Dense.create 89 Activation.Sigmoid); Layer.Dense (Dense.create 10 Activation.Linear) ]
+        Loss.softmaxCrossEntropy 190119L
+
+let private mlpStep<'T when 'T :> IFloatingPointIeee754<'T>> () =
+    let x, y = data<'T> 60 784 10
+    stepper (Optimizer.sgdMomentum 0.1 0.9) (mlpNet<'T> ()) x y
+
+/// Seconds for one epoch of `Trainer.fit` over 60,000 synthetic images in batches of 60.
+let private mlpEpoch<'T when 'T :> IFloatingPointIeee754<'T>> () =
+    let x, y = data<'T> 60000 784 10
+    let xt, yt = data<'T> 60 784 10
+    let options = { FitOptions.defaults with Epochs = 1; EvalEvery = 2; BatchSize = 60; Seed = 190119L }
+    Timing.secondsPerCall (fun () ->
+        Trainer.fitWith ignore CancellationToken.None options (Optimizer.sgdMomentum 0.1 0.9) (mlpNet<'T> ()) x y xt yt |> ignore)
+
+/// One benchmark per precision: `boston.*.usec_per_step`, `boston.*.bytes_per_step`,
+/// `mlp.*.usec_per_step`, `mlp.*.bytes_per_step` and `mlp.*.sec_per_epoch`.
+let all : Benchmark list =
+    [ for p in [ "f64"; "f32" ] do
+        let single = p = "f32"
+        yield { Name = sprintf "boston.%s.usec_per_step" p; Unit = "us"
+                Measure = fun () -> 1e6 * Timing.secondsPerCall (if single then boston<float32> () else boston<float> ()) }
+        yield { Name = sprintf "boston.%s.bytes_per_step" p; Unit = "bytes"
+                Measure = fun () -> bytesPerCall (if single then boston<float32> () else boston<float> ()) }
+        yield { Name = sprintf "mlp.%s.usec_per_step" p; Unit = "us"
+                Measure = fun () -> 1e6 * Timing.secondsPerCall (if single then mlpStep<float32> () else mlpStep<float> ()) }
+        yield { Name = sprintf "mlp.%s.bytes_per_step" p; Unit = "bytes"
+                Measure = fun () -> bytesPerCall (if single then mlpStep<float32> () else mlpStep<float> ()) }
+        yield { Name = sprintf "mlp.%s.sec_per_epoch" p; Unit = "s"
+                Measure = fun () -> if single then mlpEpoch<float32> () else mlpEpoch<float> () } ]

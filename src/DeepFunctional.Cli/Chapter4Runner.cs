@@ -26,14 +26,20 @@ internal static class Chapter4Runner
     /// Runs the experiments the settings choose and prints their lines and the table. Returns the exit code:
     /// 0 when every run finished.
     /// </summary>
+    /// <param name="settings">What to run.</param>
+    /// <param name="stdout">Where the book's lines and the table go.</param>
+    /// <param name="progress">Where the progress bar goes (stderr when it is a terminal), or null.</param>
+    /// <param name="cancellationToken">Stops training between batches.</param>
+    /// <param name="defaultFolder">The data folder when the settings name none: where Debian installs Fashion-MNIST.</param>
     /// <exception cref="RunFailedException">when the data folder is missing or cannot be read.</exception>
-    internal static int Run(Chapter4Settings settings, TextWriter stdout, TextWriter? progress, CancellationToken cancellationToken)
+    internal static int Run(Chapter4Settings settings, TextWriter stdout, TextWriter? progress, CancellationToken cancellationToken,
+        string defaultFolder = Mnist.FashionMnistFolder)
     {
         var experiments = settings.Experiments();
-        string folder = settings.DataFolder ?? Mnist.FashionMnistFolder;
+        string folder = settings.DataFolder ?? defaultFolder;
         if (!Directory.Exists(folder))
             throw new RunFailedException(settings.DataFolder is null
-                ? $"found no Fashion-MNIST in {Mnist.FashionMnistFolder}; install it with 'apt-get install dataset-fashion-mnist', "
+                ? $"found no Fashion-MNIST in {folder}; install it with 'apt-get install dataset-fashion-mnist', "
                   + $"or give --data DIR for a folder of MNIST-format files ({string.Join(", ", Mnist.FileNames)}, each possibly .gz)"
                 : $"--data: found no folder '{folder}'; expected a folder of MNIST-format files ({string.Join(", ", Mnist.FileNames)}, each possibly .gz)");
         var view = new EpochProgress(stdout, EpochProgress.ConsoleFor(progress));

@@ -1,5 +1,9 @@
 using System;
 using System.Collections.Generic;
+using System.Diagnostics;
+using System.IO;
+using System.Reflection;
+using Xunit;
 
 namespace DeepFunctional.CSharp.Tests;
 
@@ -54,6 +58,87 @@ internal static class TestData
     /// <summary>Linear regression on 3 features.</summary>
     internal static NeuralNetwork LinearRegression(long seed = 5) =>
         new([new Dense(neurons: 1, activation: new Linear())], new MeanSquaredError(), seed);
+}
+
+/// <summary>
+/// Small MNIST-format data made up for the tests: images of 6×6 pixels in 10 classes, where class c lights
+/// up the pixels whose index is c modulo 10 over faint noise, so a small network separates them in a few epochs.
+/// </summary>
+internal static class SyntheticImages
+{
+    /// <summary>The height and width of every image.</summary>
+    internal const int Side = 6;
+
+    /// <summary>An image set of <paramref name="count"/> images, classes in turn, deterministic for a seed.</summary>
+    internal static ImageSet Make(int count, int seed, int classes = 10)
+    {
+        var random = new Random(seed);
+        var pixels = new byte[count * Side * Side];
+        var labels = new int[count];
+        for (int i = 0; i < count; i++)
+        {
+            int label = (i * 7 + random.Next(3)) % classes;
+            labels[i] = label;
+            for (int p = 0; p < Side * Side; p++)
+                pixels[i * Side * Side + p] = (byte)(p % classes == label ? 150 + random.Next(100) : random.Next(60));
+        }
+        return new ImageSet(Side, Side, classes, pixels, labels);
+    }
+
+    /// <summary>600 training images (ten batches of 60) and 200 test images.</summary>
+    internal static ImageDataSet DataSet() => new(Make(600, 1), Make(200, 2));
+
+    /// <summary>Writes <see cref="DataSet"/> as the four MNIST files into a fresh temporary folder, gzip'd on request.</summary>
+    internal static TempFolder WriteFolder(bool gzip = false)
+    {
+        var folder = new TempFolder();
+        var data = DataSet();
+        string suffix = gzip ? ".gz" : "";
+        data.Train.Save(folder.File("train-images-idx3-ubyte" + suffix), folder.File("train-labels-idx1-ubyte" + suffix), gzip);
+        data.Test.Save(folder.File("t10k-images-idx3-ubyte" + suffix), folder.File("t10k-labels-idx1-ubyte" + suffix), gzip);
+        return folder;
+    }
+}
+
+/// <summary>A fresh temporary folder, deleted with everything in it on <see cref="Dispose"/>.</summary>
+internal sealed class TempFolder : IDisposable
+{
+    /// <summary>The folder's full path.</summary>
+    internal string Path { get; } = Directory.CreateTempSubdirectory("deepfunctional-test-").FullName;
+
+    /// <summary>The path of a file in the folder.</summary>
+    internal string File(string name) => System.IO.Path.Combine(Path, name);
+
+    public void Dispose()
+    {
+        try
+        {
+            Directory.Delete(Path, recursive: true);
+        }
+        catch (IOException)
+        {
+        }
+    }
+}
+
+/// <summary>
+/// A fact that needs the real Fashion-MNIST (Debian's <c>dataset-fashion-mnist</c>) and a core compiled with
+/// optimisations (a Debug core trains about twenty times slower): skipped, with the reason shown, otherwise.
+/// </summary>
+public sealed class FashionMnistFactAttribute : FactAttribute
+{
+    /// <summary>Sets <see cref="FactAttribute.Skip"/> when the data or an optimised core is missing.</summary>
+    public FashionMnistFactAttribute()
+    {
+        if (!Directory.Exists(Mnist.FashionMnistFolder))
+            Skip = $"needs Fashion-MNIST in {Mnist.FashionMnistFolder} (apt-get install dataset-fashion-mnist)";
+        else if (!CoreIsOptimised)
+            Skip = "needs the core compiled with optimisations, which trains fast enough for a unit test: dotnet test -c Release";
+    }
+
+    /// <summary>Whether the F# core was compiled with the JIT optimiser enabled (a Release build).</summary>
+    internal static bool CoreIsOptimised =>
+        typeof(global::DeepFunctional.ShapeMismatchException).Assembly.GetCustomAttribute<DebuggableAttribute>() is not { IsJITOptimizerDisabled: true };
 }
 
 /// <summary>An <see cref="IProgress{T}"/> that records every report synchronously and can run an action on each.</summary>

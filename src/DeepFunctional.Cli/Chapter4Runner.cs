@@ -57,9 +57,6 @@ internal static class Chapter4Runner
                 singles = images.BookSplitSingle();
             return 0;
         });
-        if ((doubles?.Classes ?? singles!.Classes) != Chapter4Experiment.Classes)
-            throw new RunFailedException(
-                $"{folder}: found {images.Train.Classes} classes, expected {Chapter4Experiment.Classes} (the experiments' networks have 10 outputs)");
         stdout.WriteLine();
 
         var rows = new List<Row>();

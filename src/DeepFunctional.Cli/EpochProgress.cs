@@ -116,6 +116,8 @@ internal sealed class EpochProgress(TextWriter stdout, IAnsiConsole? console)
     /// <summary>A progress column showing <c>batch/batches</c>.</summary>
     private sealed class BatchesColumn : ProgressColumn
     {
+        protected override bool NoWrap => true;
+
         public override IRenderable Render(RenderOptions options, ProgressTask task, TimeSpan deltaTime) =>
             new Text(string.Create(CultureInfo.InvariantCulture, $"{task.Value:0}/{task.MaxValue:0} batches"));
     }

@@ -18,7 +18,7 @@ internal sealed record LossCurves(string Name, IReadOnlyList<double> TrainingLos
 internal static class LossPlot
 {
     /// <summary>The size of the picture in pixels.</summary>
-    internal const int Width = 1000, Height = 640;
+    internal const int Width = 1200, Height = 640;
 
     /// <summary>
     /// Writes a PNG with, for each run in its own colour, the training loss of every epoch (a solid line)
@@ -57,8 +57,13 @@ internal static class LossPlot
         }
         plot.Title(title);
         plot.XLabel("epoch");
+        plot.Axes.Bottom.TickGenerator = new ScottPlot.TickGenerators.NumericAutomatic { IntegerTicksOnly = true };
         plot.YLabel("loss");
-        plot.ShowLegend(ScottPlot.Alignment.UpperRight);
+        // One run's two entries fit inside the plot; more go to the right of it, clear of the curves.
+        if (runs.Count > 1)
+            plot.ShowLegend(ScottPlot.Edge.Right);
+        else
+            plot.ShowLegend(ScottPlot.Alignment.UpperRight);
         plot.SavePng(path, Width, Height);
     }
 }

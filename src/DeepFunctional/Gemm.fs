@@ -38,6 +38,11 @@ module Gemm =
     [<Literal>]
     let private ParallelWork = 4194304L
 
+    /// A panel used for at most this many tiles per depth block is read in place when its
+    /// layout allows (see `blocked`).
+    [<Literal>]
+    let private DirectReuse = 8
+
     /// Upper bound (elements) of one packed copy of A or B; larger products are done in
     /// super-blocks of C so the temporary memory stays bounded.
     [<Literal>]
@@ -119,14 +124,16 @@ module Gemm =
             storeVec v1 row1
 
     // ------------------------------------------------------------------------------------
-    // Micro-kernels. `pa` is a packed A panel (kc steps of MR values), `pb` a packed B panel
-    // (kc steps of NR = 2 vectors). The MR×NR tile is summed in registers from zero over the
-    // kc steps in order, then written to `c` (row stride ldc), added to C when `accumulate`.
+    // Micro-kernels. `pa` points at MR values of op(A) for the first depth and the next depth
+    // is `lda` further (a packed panel: lda = MR; a transposed A read in place: lda = m); `pb`
+    // likewise at NR = 2 vectors of op(B) (packed: ldb = NR; B read in place: ldb = n). The
+    // MR×NR tile is summed in registers from zero over the kc depths in order, then written to
+    // `c` (row stride ldc), or added to C when `accumulate`.
 
     /// 12 × (2 × Vector512) tile: 24 accumulators, 2 B vectors and 1 broadcast live in the
     /// 32 AVX-512 registers.
     let private kernel512<'T when 'T :> IFloatingPointIeee754<'T> and 'T: unmanaged and 'T: (new: unit -> 'T) and 'T: struct and 'T :> ValueType>
-        (kc: int) (pa: nativeptr<'T>) (pb: nativeptr<'T>) (c: nativeptr<'T>) (ldc: int) (accumulate: bool) : unit =
+        (kc: int) (pa: nativeptr<'T>) (lda: int) (pb: nativeptr<'T>) (ldb: int) (c: nativeptr<'T>) (ldc: int) (accumulate: bool) : unit =
         optimizeNow ()
         let w = Vector512<'T>.Count
         let mutable a = pa
@@ -195,8 +202,8 @@ module Gemm =
             let xB = Vector512.Create(NativePtr.get a 11)
             cB0 <- fma512 xB b0 cB0
             cB1 <- fma512 xB b1 cB1
-            a <- NativePtr.add a 12
-            b <- NativePtr.add b (2 * w)
+            a <- NativePtr.add a lda
+            b <- NativePtr.add b ldb
             p <- p + 1
         put512 accumulate c c00 c01
         put512 accumulate (NativePtr.add c ldc) c10 c11
@@ -214,7 +221,7 @@ module Gemm =
     /// 6 × (2 × Vector<T>) tile for machines without fast 512-bit vectors (AVX2, SSE, NEON):
     /// 12 accumulators fit in 16 vector registers.
     let private kernelVec<'T when 'T :> IFloatingPointIeee754<'T> and 'T: unmanaged and 'T: (new: unit -> 'T) and 'T: struct and 'T :> ValueType>
-        (kc: int) (pa: nativeptr<'T>) (pb: nativeptr<'T>) (c: nativeptr<'T>) (ldc: int) (accumulate: bool) : unit =
+        (kc: int) (pa: nativeptr<'T>) (lda: int) (pb: nativeptr<'T>) (ldb: int) (c: nativeptr<'T>) (ldc: int) (accumulate: bool) : unit =
         optimizeNow ()
         let w = Vector<'T>.Count
         let mutable a = pa
@@ -253,8 +260,8 @@ module Gemm =
             let x5 = Vector<'T>(NativePtr.get a 5)
             c50 <- fmaVec x5 b0 c50
             c51 <- fmaVec x5 b1 c51
-            a <- NativePtr.add a 6
-            b <- NativePtr.add b (2 * w)
+            a <- NativePtr.add a lda
+            b <- NativePtr.add b ldb
             p <- p + 1
         putVec accumulate c c00 c01
         putVec accumulate (NativePtr.add c ldc) c10 c11
@@ -375,10 +382,12 @@ module Gemm =
     /// One super-block of C (rows [RowBase, RowBase+Rows) × columns [ColBase, ColBase+Cols))
     /// shared by the threads that work on it. Work items, handed out by `Counter`: first the
     /// packing of each A panel (Mtl of them) and each B panel (Ntl), all depth blocks; then
-    /// RowGroups × ColGroups blocks of C tiles. `Ready` flags the packed panels.
+    /// RowGroups × ColGroups blocks of C tiles. `Ready` flags the packed panels. With
+    /// `DirectA` (A transposed) or `DirectB` (B not transposed) the full panels are read in
+    /// place and only the partial edge panel is packed.
     [<NoEquality; NoComparison>]
     type private Job =
-        { Path: int; Mr: int; Nr: int
+        { Path: int; Mr: int; Nr: int; DirectA: bool; DirectB: bool
           TransA: bool; TransB: bool; M: int; N: int; K: int; Nq: int; SubPanels: int
           A: nativeint; B: nativeint; C: nativeint; Ap: nativeint; Bp: nativeint
           RowBase: int; Rows: int; ColBase: int; Cols: int; Mtl: int; Ntl: int
@@ -393,7 +402,8 @@ module Gemm =
     [<Literal>]
     let private Closed = 0x40000000
 
-    /// Packs A panel `ir` of the job for every depth block.
+    /// Packs A panel `ir` of the job for every depth block (nothing to do for a full panel
+    /// that is read in place).
     let private packAPanel<'T when 'T :> IFloatingPointIeee754<'T> and 'T: unmanaged and 'T: (new: unit -> 'T) and 'T: struct and 'T :> ValueType>
         (job: Job) (ir: int) =
         let a = NativePtr.ofNativeInt<'T> job.A
@@ -401,14 +411,16 @@ module Gemm =
         let mr = job.Mr
         let i0 = job.RowBase + ir * mr
         let rows = min mr (job.Rows - ir * mr)
-        for q in 0 .. job.Nq - 1 do
-            let p0 = depthStart job.K job.Nq q
-            let kq = depthStart job.K job.Nq (q + 1) - p0
-            let dst = NativePtr.add ap (p0 * job.Mtl * mr + ir * kq * mr)
-            if job.TransA then packAT a job.M i0 rows p0 kq mr dst
-            else packAN a job.K i0 rows p0 kq mr dst
+        if not (job.DirectA && rows = mr) then
+            for q in 0 .. job.Nq - 1 do
+                let p0 = depthStart job.K job.Nq q
+                let kq = depthStart job.K job.Nq (q + 1) - p0
+                let dst = NativePtr.add ap (p0 * job.Mtl * mr + ir * kq * mr)
+                if job.TransA then packAT a job.M i0 rows p0 kq mr dst
+                else packAN a job.K i0 rows p0 kq mr dst
 
-    /// Packs B panel `jr` of the job for every depth block.
+    /// Packs B panel `jr` of the job for every depth block (nothing to do for a full panel
+    /// that is read in place).
     let private packBPanel<'T when 'T :> IFloatingPointIeee754<'T> and 'T: unmanaged and 'T: (new: unit -> 'T) and 'T: struct and 'T :> ValueType>
         (job: Job) (jr: int) =
         let b = NativePtr.ofNativeInt<'T> job.B
@@ -416,12 +428,13 @@ module Gemm =
         let nr = job.Nr
         let j0 = job.ColBase + jr * nr
         let cols = min nr (job.Cols - jr * nr)
-        for q in 0 .. job.Nq - 1 do
-            let p0 = depthStart job.K job.Nq q
-            let kq = depthStart job.K job.Nq (q + 1) - p0
-            let dst = NativePtr.add bp (p0 * job.Ntl * nr + jr * kq * nr)
-            if job.TransB then packBT b job.K j0 cols p0 kq nr dst
-            else packBN b job.N j0 cols p0 kq nr dst
+        if not (job.DirectB && cols = nr) then
+            for q in 0 .. job.Nq - 1 do
+                let p0 = depthStart job.K job.Nq q
+                let kq = depthStart job.K job.Nq (q + 1) - p0
+                let dst = NativePtr.add bp (p0 * job.Ntl * nr + jr * kq * nr)
+                if job.TransB then packBT b job.K j0 cols p0 kq nr dst
+                else packBN b job.N j0 cols p0 kq nr dst
 
     /// Waits until a panel is packed (by a worker that is running: all packing items are
     /// handed out before any block of C, so this cannot wait forever unless a worker failed).
@@ -444,6 +457,8 @@ module Gemm =
         // The tile buffer for partial edge tiles (the stackalloc also makes the JIT optimise
         // this method fully at once; see optimizeNow).
         let tile = align64 (NativePtr.stackalloc<'T> (mr * nr + pad))
+        let a = NativePtr.ofNativeInt<'T> job.A
+        let b = NativePtr.ofNativeInt<'T> job.B
         let c = NativePtr.ofNativeInt<'T> job.C
         let ap = NativePtr.ofNativeInt<'T> job.Ap
         let bp = NativePtr.ofNativeInt<'T> job.Bp
@@ -457,18 +472,27 @@ module Gemm =
             while cs < cb do
                 let ce = min cb (cs + job.SubPanels)
                 for ir in ra .. rb - 1 do
-                    let aPanel = NativePtr.add aBlock (ir * kq * mr)
                     let rowsValid = min mr (job.Rows - ir * mr)
-                    let cRow = NativePtr.add c ((job.RowBase + ir * mr) * n + job.ColBase)
+                    let i0 = job.RowBase + ir * mr
+                    // A transposed (k×m) holds MR contiguous values per depth: read in place.
+                    let inPlaceA = job.DirectA && rowsValid = mr
+                    let aPanel = if inPlaceA then NativePtr.add a (p0 * job.M + i0) else NativePtr.add aBlock (ir * kq * mr)
+                    let lda = if inPlaceA then job.M else mr
+                    let cRow = NativePtr.add c (i0 * n + job.ColBase)
                     for jr in cs .. ce - 1 do
-                        let bPanel = NativePtr.add bBlock (jr * kq * nr)
                         let colsValid = min nr (job.Cols - jr * nr)
+                        // B (k×n) holds NR contiguous values per depth: read in place.
+                        let inPlaceB = job.DirectB && colsValid = nr
+                        let bPanel =
+                            if inPlaceB then NativePtr.add b (p0 * n + job.ColBase + jr * nr)
+                            else NativePtr.add bBlock (jr * kq * nr)
+                        let ldb = if inPlaceB then n else nr
                         let cTile = NativePtr.add cRow (jr * nr)
                         let full = rowsValid = mr && colsValid = nr
                         let target = if full then cTile else tile
                         let ldc = if full then n else nr
-                        if job.Path = 2 then kernel512 kq aPanel bPanel target ldc (accumulate && full)
-                        else kernelVec kq aPanel bPanel target ldc (accumulate && full)
+                        if job.Path = 2 then kernel512 kq aPanel lda bPanel ldb target ldc (accumulate && full)
+                        else kernelVec kq aPanel lda bPanel ldb target ldc (accumulate && full)
                         if not full then
                             // Same sums as a full tile; only the valid part reaches C.
                             for r in 0 .. rowsValid - 1 do
@@ -586,8 +610,14 @@ module Gemm =
                     let colGroups =
                         if threads = 1 || rowGroups >= 8 * threads then 1
                         else min ntl ((16 * threads + rowGroups - 1) / rowGroups)
+                    // Packing pays for its copy through reuse: each A panel serves Ntl tiles per
+                    // depth block, each B panel Mtl. With little reuse (the small dimension of
+                    // an MLP product) panels that are already contiguous per depth are read in
+                    // place, which also spares two threads from passing packed copies around.
+                    let directA = transA && ntl <= DirectReuse
+                    let directB = not transB && mtl <= DirectReuse
                     let job =
-                        { Path = path; Mr = mr; Nr = nr
+                        { Path = path; Mr = mr; Nr = nr; DirectA = directA; DirectB = directB
                           TransA = transA; TransB = transB; M = m; N = n; K = k; Nq = nq; SubPanels = subPanels
                           A = NativePtr.toNativeInt pA; B = NativePtr.toNativeInt pB; C = NativePtr.toNativeInt pC
                           Ap = NativePtr.toNativeInt (align64 pAp); Bp = NativePtr.toNativeInt (align64 pBp)

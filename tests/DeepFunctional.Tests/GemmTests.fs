@@ -1,7 +1,6 @@
 module DeepFunctional.Tests.GemmTests
 
 open System
-open System.Numerics
 open Expecto
 open DeepFunctional
 
@@ -70,10 +69,10 @@ let private checkAgainstNaive (ofFloat: float -> 'T) (toFloat: 'T -> float) (tol
             failtestf "%s %dx%dx%d: C[%d, %d] = %g, naive %g, error %g exceeds %g x %g"
                 (variantName transA transB) m n k (index / max n 1) (index % max n 1) got expected.[index] err tol scale.[index]
 
-let private single (seed: int) transA transB m n k =
+let private checkSingle (seed: int) transA transB m n k =
     checkAgainstNaive float32 float singleTolerance seed transA transB m n k Gemm.multiply<float32>
 
-let private double (seed: int) transA transB m n k =
+let private checkDouble (seed: int) transA transB m n k =
     checkAgainstNaive id id doubleTolerance seed transA transB m n k Gemm.multiply<float>
 
 let private variants = [ false, false; true, false; false, true; true, true ]
@@ -101,8 +100,8 @@ let private naiveTests =
                           (variantName transA transB) words precision
                   test name {
                       let seed = m * 7919 + n * 104729 + k
-                      if precision = "single" then single seed transA transB m n k
-                      else double seed transA transB m n k
+                      if precision = "single" then checkSingle seed transA transB m n k
+                      else checkDouble seed transA transB m n k
                   } ]
 
 /// Results of `Gemm.multiplyWithThreads` for the given thread count.
@@ -145,6 +144,17 @@ let private determinismTests =
                   let bits = withThreads threads id transA transB m n k |> bitsDouble
                   expectSameBits bits reference (sprintf "%d threads against 1 thread" threads)
           }
+      test "Gemm.multiply gives the same bits when many threads call it at once" {
+          // Each call has its own buffers and job; pool threads busy with other calls must not
+          // delay or disturb any of them.
+          let reference = withThreads 1 float32 false true 60 784 89 |> bitsSingle
+          let results =
+              Array.Parallel.init 16 (fun _ ->
+                  [| for _ in 1 .. 4 -> withThreads 2 float32 false true 60 784 89 |> bitsSingle |])
+          for perCaller in results do
+              for bits in perCaller do
+                  expectSameBits bits reference "a concurrent call against a lone call"
+      }
       test "Gemm.multiplyWithThreads accepts far more threads than cores and still gives the same bits" {
           let reference = withThreads 1 id false false 150 161 299 |> bitsDouble
           for threads in [ 64; Int32.MaxValue ] do
@@ -241,8 +251,8 @@ let private edgeTests =
       test "Gemm.multiply matches the naive product when the depth is so long that C is done in several super-blocks" {
           // 2^21 elements bound a packed copy, so k = 140000 cuts C into 12-row and 16- or
           // 32-column pieces.
-          single 5 false false 13 33 140000
-          double 6 true true 13 17 140000
+          checkSingle 5 false false 13 33 140000
+          checkDouble 6 true true 13 17 140000
       }
       test "Gemm.multiply falls back to the plain loop for other element types such as Half" {
           let a = [| 1.0; 2.0; 3.0; 4.0; 5.0; 6.0 |] |> Array.map Half.CreateChecked

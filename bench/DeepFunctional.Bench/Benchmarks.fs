@@ -1,5 +1,6 @@
 /// The registry of benchmarks: each entry has a name, a unit and a function that measures
-/// it once (warm-up included) and returns the value. Append new entries to `all`.
+/// it once (warm-up included) and returns the value. New groups go in their own module or
+/// file and are added to the list that Program.fs runs.
 module internal DeepFunctional.Bench.Benchmarks
 
 open System
@@ -90,6 +91,7 @@ module GemmBench =
                       if precision = "f32" then gflops<float32> transA transB m n k
                       else gflops<float> transA transB m n k } ]
 
-/// Every benchmark, in the order they run: add a module above and its list here.
+/// The benchmarks of this file, in the order they run (Program.fs appends those of the files
+/// compiled after it, such as TrainingBench.fs).
 let all : Benchmark list =
     List.concat [ GemmBench.all ]

@@ -1,0 +1,42 @@
+/// The book's chapter-4 experiments: their definitions, and a short book-mode run on real
+/// Fashion-MNIST that must print what the book's own code prints (skipped without the data).
+module DeepFunctional.Tests.Chapter4Tests
+
+open System.IO
+open System.Threading
+open Expecto
+open DeepFunctional
+
+let folder = "/usr/share/datasets/fashion-mnist"
+
+[<Tests>]
+let tests =
+    testList "Chapter 4" [
+        testCase "the eight experiments are defined with the book's epochs and optimizers" <| fun () ->
+            Expect.equal (Chapter4.configs |> List.map (fun c -> c.Name, c.Epochs))
+                [ "mse", 50; "mse-normalized", 50; "sce-sgd", 50; "sce-momentum", 50
+                  "linear-decay", 25; "exp-decay", 25; "glorot", 25; "deep-dropout", 20 ] "names and epochs"
+            let deep = Chapter4.find "deep-dropout"
+            match deep.Layers true with
+            | [ Layer.Dense a; Layer.Dense b; Layer.Dense c ] ->
+                Expect.equal (a.Neurons, b.Neurons, c.Neurons) (178, 46, 10) "widths"
+                Expect.equal (a.KeepProbability, a.DropoutScaling, a.WeightInit) (0.8, DropoutScaling.Book, WeightInit.BookGlorot) "book dropout and glorot"
+            | other -> failtestf "unexpected layers %A" other
+            match deep.Layers false with
+            | Layer.Dense a :: _ -> Expect.equal (a.DropoutScaling, a.WeightInit) (DropoutScaling.Inverted, WeightInit.Glorot) "our defaults"
+            | other -> failtestf "unexpected layers %A" other
+
+        testCase "Chapter4.find names the known experiments when given an unknown one" <| fun () ->
+            let e = Check.caught<InvalidValueException> (fun () -> Chapter4.find "sce" |> ignore)
+            Expect.stringContains e.Message "sce-momentum" "lists the names"
+
+        testCase "in book mode sce-sgd on Fashion-MNIST prints the book code's 1.040 after 5 epochs and 79.06% accuracy" <| fun () ->
+            if not (Directory.Exists folder) then skiptest "Fashion-MNIST is not installed (apt-get install dataset-fashion-mnist)"
+            let sets = Idx.loadMnistFolder folder
+            let data = Classification.prepare<float> sets.TrainSet sets.TestSet
+            let lines = ResizeArray()
+            let config = { Chapter4.find "sce-sgd" with Epochs = 5 }
+            let r = Chapter4.run true (Chapter4.bookLine >> Option.iter lines.Add) CancellationToken.None config data
+            Expect.equal (List.ofSeq lines) [ "Validation loss after 5 epochs is 1.040" ] "the book's line"
+            Expect.equal (Chapter4.accuracyLine r.Accuracy) "The model validation accuracy is: 79.06%" "the book's accuracy line"
+    ]

@@ -89,7 +89,9 @@ module Chapter4 =
           Book: bool
           /// The fit's result (the network, evaluations, early stop).
           Fit: FitResult<'T>
-          /// The fraction of test images classified correctly by the final network.
+          /// The fraction of test images classified correctly: by the final network, or in book
+          /// mode by the network as the last epoch left it, as the book's `calc_accuracy_model(model, ...)`
+          /// measures it (the book's early stopping restores only the trainer's copy).
           Accuracy: float
           /// The predicted class of every test image.
           Predictions: int[] }
@@ -112,7 +114,8 @@ module Chapter4 =
             (data: ClassificationData<'T>) : Result<'T> =
         let d = data.Split
         let fit = Trainer.fitWith onEvent cancellation (options book config) config.Optimizer (network book config) d.XTrain d.YTrain d.XTest d.YTest
-        let predictions = Classification.argmax (NeuralNetwork.forward fit.Network d.XTest)
+        let measured = if book then fit.LastTrained else fit.Network
+        let predictions = Classification.argmax (NeuralNetwork.forward measured d.XTest)
         { Config = config; Book = book; Fit = fit; Accuracy = Classification.accuracy predictions data.TestLabels; Predictions = predictions }
 
     /// The book's lines for a chapter-4 event (its early-stopping message differs from chapter 3's).

@@ -62,6 +62,9 @@ type Evaluation =
 type FitResult<'T> =
     { /// The trained network (the best evaluated one when training stopped early).
       Network: NeuralNetwork<'T>
+      /// The network as the last epoch left it, before any early-stopping restore (the book's
+      /// caller keeps this one: its `fit` only rebinds the trainer's own reference).
+      LastTrained: NeuralNetwork<'T>
       /// The optimizer's state after the last step.
       OptimizerState: OptimizerState<'T>
       /// Every evaluation, in order.
@@ -133,6 +136,7 @@ module Trainer =
         let mutable bestNet = net
         let mutable bestEpoch = 0
         let mutable snapshot = None
+        let mutable lastTrained = net
         let mutable evaluations = []
         let mutable stoppedAt = None
         let mutable epoch = 1
@@ -166,14 +170,18 @@ module Trainer =
                     bestEpoch <- epoch
                 elif options.EarlyStopping then
                     onEvent (EarlyStopped(epoch, loss, best, bestEpoch))
+                    lastTrained <- net
                     match options.EarlyStoppingModel, snapshot with
                     | EarlyStoppingModel.Book, Some copy -> net <- copy
                     | _ when bestEpoch > 0 -> net <- bestNet
                     | _ -> ()
                     stoppedAt <- Some epoch
-            if stoppedAt.IsNone then state <- Optimizer.endEpoch optimizer state
+            if stoppedAt.IsNone then
+                state <- Optimizer.endEpoch optimizer state
+                lastTrained <- net
             epoch <- epoch + 1
         { Network = net
+          LastTrained = lastTrained
           OptimizerState = state
           Evaluations = List.rev evaluations
           StoppedEarlyAt = stoppedAt

@@ -39,4 +39,18 @@ let tests =
             let r = Chapter4.run true (Chapter4.bookLine >> Option.iter lines.Add) CancellationToken.None config data
             Expect.equal (List.ofSeq lines) [ "Validation loss after 5 epochs is 1.040" ] "the book's line"
             Expect.equal (Chapter4.accuracyLine r.Accuracy) "The model validation accuracy is: 79.06%" "the book's accuracy line"
+    
+        testCase "in book mode mse-normalized on Fashion-MNIST stops after 10 epochs and reports accuracy as the book code does" <| fun () ->
+            if not (Directory.Exists folder) then skiptest "Fashion-MNIST is not installed (apt-get install dataset-fashion-mnist)"
+            let sets = Idx.loadMnistFolder folder
+            let data = Classification.prepare<float> sets.TrainSet sets.TestSet
+            let lines = ResizeArray()
+            let config = { Chapter4.find "mse-normalized" with Epochs = 10 }
+            let r = Chapter4.run true (Chapter4.bookLine >> Option.iter lines.Add) CancellationToken.None config data
+            // The book code's output (NumPy 1.24.2): its accuracy comes from the caller's model,
+            // which its early stopping does not restore.
+            Expect.equal (List.ofSeq lines)
+                [ "Validation loss after 5 epochs is 0.744"
+                  "\nLoss increased after epoch 10, final loss was 0.744, \nusing the model from epoch 5" ] "the book's lines"
+            Expect.equal (Chapter4.accuracyLine r.Accuracy) "The model validation accuracy is: 49.34%" "the book's accuracy line"
     ]

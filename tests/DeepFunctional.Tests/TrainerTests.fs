@@ -54,6 +54,7 @@ let tests =
                 Expect.equal r.StoppedEarlyAt (Some e) "the result says where it stopped"
                 Expect.isGreaterThanOrEqual l best "the last loss did not improve"
                 Expect.equal (NeuralNetwork.loss r.Network xte yte) best "the kept model is the best evaluated one"
+                Expect.equal (NeuralNetwork.loss r.LastTrained xte yte) l "LastTrained is the model that did not improve"
                 Expect.equal (Trainer.bookLine (EarlyStopped(e, l, best, bestEpoch)))
                     (Some(sprintf "Loss increased after epoch %d, final loss was %.3f, using the model from epoch %d" e best bestEpoch)) "the book's message"
 

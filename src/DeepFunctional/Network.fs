@@ -166,16 +166,19 @@ module NeuralNetwork =
     /// x: [batch; features] -> [batch; outputs] (inference).
     let forward (net: NeuralNetwork<'T>) (x: Tensor<'T>) = forwardTrace net x |> fst
 
-    /// From the trace of a forward pass and the loss gradient dy, the input gradient and
-    /// each layer's parameter gradients in layer order.
-    let backward (net: NeuralNetwork<'T>) (trace: Trace<'T>) (dy: Tensor<'T>) : Tensor<'T> * LayerGrads<'T> list =
+    /// The backward pass, last layer first. The first layer's input gradient, which training
+    /// never uses, is computed only when asked for (otherwise dy comes back in its place).
+    let private backwardLayers (withInputGradient: bool) (net: NeuralNetwork<'T>) (trace: Trace<'T>) (dy: Tensor<'T>) =
         let ps = paramsOf "NeuralNetwork.backward" net
         let mutable g = dy
         let grads =
             List.zip3 net.Layers ps trace.Caches
+            |> List.indexed
             |> List.rev
-            |> List.map (fun (layer, p, c) ->
+            |> List.map (fun (i, (layer, p, c)) ->
                 match layer, p, c with
+                | Layer.Dense spec, LayerParams.Dense dp, LayerCache.Dense dc when i = 0 && not withInputGradient ->
+                    LayerGrads.Dense (Dense.parameterGradients spec dp dc g)
                 | Layer.Dense spec, LayerParams.Dense dp, LayerCache.Dense dc ->
                     let dx, dg = Dense.backward spec dp dc g
                     g <- dx
@@ -183,23 +186,14 @@ module NeuralNetwork =
             |> List.rev
         g, grads
 
-    /// The parameter gradients only: like `backward`, but the first layer's input gradient,
-    /// which training never uses, is not computed.
+    /// From the trace of a forward pass and the loss gradient dy, the input gradient and
+    /// each layer's parameter gradients in layer order.
+    let backward (net: NeuralNetwork<'T>) (trace: Trace<'T>) (dy: Tensor<'T>) : Tensor<'T> * LayerGrads<'T> list =
+        backwardLayers true net trace dy
+
+    /// The parameter gradients only: like `backward`, but without the first layer's input gradient.
     let parameterGradients (net: NeuralNetwork<'T>) (trace: Trace<'T>) (dy: Tensor<'T>) : LayerGrads<'T> list =
-        let ps = paramsOf "NeuralNetwork.backward" net
-        let mutable g = dy
-        List.zip3 net.Layers ps trace.Caches
-        |> List.indexed
-        |> List.rev
-        |> List.map (fun (i, (layer, p, c)) ->
-            match layer, p, c with
-            | Layer.Dense spec, LayerParams.Dense dp, LayerCache.Dense dc when i = 0 ->
-                LayerGrads.Dense (Dense.parameterGradients spec dp dc g)
-            | Layer.Dense spec, LayerParams.Dense dp, LayerCache.Dense dc ->
-                let dx, dg = Dense.backward spec dp dc g
-                g <- dx
-                LayerGrads.Dense dg)
-        |> List.rev
+        backwardLayers false net trace dy |> snd
 
     /// One training batch: forward (with dropout masks from `rng`, initialising the network if
     /// needed), loss, backward. Pure: returns the loss, the gradients, the network and the generator.

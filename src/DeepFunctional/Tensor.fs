@@ -14,8 +14,6 @@ module Num =
     let ofInt<'T when 'T :> IFloatingPointIeee754<'T>> (x: int) : 'T = 'T.CreateTruncating x
     /// A `'T` as a double.
     let toFloat<'T when 'T :> IFloatingPointIeee754<'T>> (x: 'T) : float = Double.CreateTruncating x
-    /// Zero.
-    let zero<'T when 'T :> IFloatingPointIeee754<'T>> : 'T = 'T.Zero
     /// One.
     let one<'T when 'T :> IFloatingPointIeee754<'T>> : 'T = 'T.One
 

@@ -78,6 +78,12 @@ let tests =
             Expect.isTrue (close ((Tensor.tanh t).ToArray()) (Array.map tanh v)) "tanh"
             Expect.isTrue (close ((Tensor.relu t).ToArray()) (v |> Array.map (max 0.0))) "relu"
 
+        testCase "Tensor.exp and Tensor.log are inverse and Tensor.mean averages all elements" <| fun () ->
+            let t = Tensor.create [| 2; 2 |] [| 0.0; 1.0; -2.0; 0.5 |]
+            Expect.isLessThan (Tensor.maxAbsDiff (Tensor.log (Tensor.exp t)) t) 1e-15 "log (exp x) = x"
+            Expect.floatClose Accuracy.veryHigh ((Tensor.exp t).ToArray().[1]) (exp 1.0) "e"
+            Expect.equal (Tensor.mean t) (-0.125) "(0 + 1 - 2 + 0.5) / 4"
+
         testProperty "Tensor.transpose twice is the identity" <| fun (r: byte) (c: byte) ->
             let r, c = int r % 9 + 1, int c % 9 + 1
             let t = randomTensor<float> 3L [| r; c |]

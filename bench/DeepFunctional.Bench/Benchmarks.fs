@@ -17,8 +17,10 @@ type Benchmark =
 /// Timing helpers shared by the benchmarks.
 module Timing =
 
-    /// Warm-up time before any measurement (lets tiered compilation and the thread pool settle).
-    let warmup = TimeSpan.FromMilliseconds 300.0
+    /// Warm-up time before any measurement (lets tiered compilation and the thread pool settle:
+    /// with 300 ms, a training step still ran partly in tier-0 code on two cores and measured
+    /// twice its steady-state time).
+    let warmup = TimeSpan.FromMilliseconds 2000.0
 
     /// Each timed repetition runs the operation this long at least.
     let minRepetition = TimeSpan.FromMilliseconds 50.0

@@ -14,15 +14,32 @@ let private data<'T when 'T :> IFloatingPointIeee754<'T>> (rows: int) (features:
     let labels, _ = Rng.randint 0L (int64 classes) rows rng
     Tensor.ofFloats<'T> [| rows; features |] values, Classification.oneHot<'T> classes (labels |> Array.map int)
 
-/// One training step of `net` on one batch as `Trainer.fit` takes it: the batch's forward and
-/// backward pass, then the optimizer's in-place update of the trainer's own parameters.
-let private stepper (optimizer: Optimizer) (net: NeuralNetwork<'T>) (x: Tensor<'T>) (y: Tensor<'T>) =
-    let net, _ = NeuralNetwork.initialise x (Rng.seed 1L) net
+/// One training step of `net` as `Trainer.fit` takes it: the batch's forward and backward
+/// pass (gradients written into the previous step's buffers), then the optimizer's in-place
+/// update of the trainer's own parameters. Successive calls take successive batches of
+/// `batch` rows of x and y, and every pass over the data starts again from the initial
+/// parameters, so values stay those of real training (one batch trained on forever drives
+/// the network into saturated units and tiny numbers, which is not what is being measured).
+let private stepper (optimizer: Optimizer) (batch: int) (net: NeuralNetwork<'T>) (x: Tensor<'T>) (y: Tensor<'T>) =
+    let net, _ = NeuralNetwork.initialise (Tensor.sliceRows 0 batch x) (Rng.seed 1L) net
+    let initial = NeuralNetwork.parameters net |> List.map Tensor.copy
+    let parameters = NeuralNetwork.parameters net
+    let batches = x.Rows / batch
+    let xs = Array.init batches (fun b -> Tensor.sliceRows (b * batch) batch x)
+    let ys = Array.init batches (fun b -> Tensor.sliceRows (b * batch) batch y)
     let mutable state: OptimizerState<'T> = Optimizer.init optimizer 1
+    let mutable gradients = ValueNone
+    let mutable b = 0
     let rng = Rng.seed 3L
     fun () ->
-        let r = NeuralNetwork.trainBatch rng net x y
-        state <- Optimizer.stepInPlace optimizer state (NeuralNetwork.parameters net) (NeuralNetwork.gradients r.Gradients)
+        if b = batches then
+            b <- 0
+            state <- Optimizer.init optimizer 1
+            List.iter2 (fun (p: Tensor<'T>) (p0: Tensor<'T>) -> Array.blit p0.Data 0 p.Data 0 p0.Length) parameters initial
+        let r = NeuralNetwork.trainBatchReusing gradients rng net xs.[b] ys.[b]
+        gradients <- ValueSome r.Gradients
+        state <- Optimizer.stepInPlace optimizer state parameters (NeuralNetwork.gradients r.Gradients)
+        b <- b + 1
 
 /// Bytes allocated per call of `run`, over all threads, after a warm-up.
 let private bytesPerCall (run: unit -> unit) =
@@ -34,13 +51,13 @@ let private bytesPerCall (run: unit -> unit) =
 
 /// The chapter-3 deep network: 13 → 13 sigmoid → 13 sigmoid → 1, MSE, SGD 0.01, batch 32.
 let private boston<'T when 'T :> IFloatingPointIeee754<'T>> () =
-    let x, _ = data<'T> 32 13 2
-    let y = Tensor.sliceRows 0 32 (fst (data<'T> 32 1 2))
+    let x, _ = data<'T> 320 13 2
+    let y = fst (data<'T> 320 1 2)
     let net: NeuralNetwork<'T> =
         NeuralNetwork.create
             [ Layer.Dense (Dense.create 13 Activation.Sigmoid); Layer.Dense (Dense.create 13 Activation.Sigmoid)
               Layer.Dense (Dense.create 1 Activation.Linear) ] Loss.MeanSquaredError 20190501L
-    stepper (Optimizer.sgd 0.01) net x y
+    stepper (Optimizer.sgd 0.01) 32 net x y
 
 /// The chapter-4 `sce-momentum` network: 784 → 89 sigmoid → 10, softmax cross-entropy,
 /// SGD with momentum 0.9.
@@ -49,8 +66,8 @@ let private mlpNet<'T when 'T :> IFloatingPointIeee754<'T>> () : NeuralNetwork<'
         Loss.softmaxCrossEntropy 190119L
 
 let private mlpStep<'T when 'T :> IFloatingPointIeee754<'T>> () =
-    let x, y = data<'T> 60 784 10
-    stepper (Optimizer.sgdMomentum 0.1 0.9) (mlpNet<'T> ()) x y
+    let x, y = data<'T> 6000 784 10
+    stepper (Optimizer.sgdMomentum 0.1 0.9) 60 (mlpNet<'T> ()) x y
 
 /// Seconds for one epoch of `Trainer.fit` over 60,000 synthetic images in batches of 60.
 let private mlpEpoch<'T when 'T :> IFloatingPointIeee754<'T>> () =

@@ -126,13 +126,24 @@ module Dense =
             | None -> dy
         Activation.backward spec.Activation cache.Z cache.A da
 
+    /// The parameter gradients, written into the buffers of `reuse` when given: the trainer
+    /// recycles the gradients of its previous step, which nobody else has seen.
+    let internal gradientsReusing (reuse: DenseGrads<'T> voption) (spec: DenseSpec) (p: DenseParams<'T>) (cache: DenseCache<'T>) (dy: Tensor<'T>) =
+        let dW, dB = match reuse with ValueSome g -> ValueSome g.dW, ValueSome g.dB | ValueNone -> ValueNone, ValueNone
+        let dxw, dB = BiasAdd.backwardReusing dB cache.Z p.B (dz spec cache dy)
+        dxw, { dW = WeightMultiply.weightGradientReusing dW cache.X p.W dxw; dB = dB }
+
     /// dy: [batch; neurons] -> (dx: [batch; inFeatures], the parameter gradients).
     let backward (spec: DenseSpec) (p: DenseParams<'T>) (cache: DenseCache<'T>) (dy: Tensor<'T>) =
         let dxw, dB = BiasAdd.backward cache.Z p.B (dz spec cache dy)
         let dx, dW = WeightMultiply.backward cache.X p.W dxw
         dx, { dW = dW; dB = dB }
 
+    /// `backward` with the parameter gradients written into `reuse`'s buffers when given.
+    let internal backwardReusing (reuse: DenseGrads<'T> voption) (spec: DenseSpec) (p: DenseParams<'T>) (cache: DenseCache<'T>) (dy: Tensor<'T>) =
+        let dxw, grads = gradientsReusing reuse spec p cache dy
+        Tensor.matmulNT dxw p.W, grads
+
     /// The parameter gradients only, skipping dx (for the first layer of a network).
     let parameterGradients (spec: DenseSpec) (p: DenseParams<'T>) (cache: DenseCache<'T>) (dy: Tensor<'T>) =
-        let dxw, dB = BiasAdd.backward cache.Z p.B (dz spec cache dy)
-        { dW = WeightMultiply.weightGradient cache.X p.W dxw; dB = dB }
+        gradientsReusing ValueNone spec p cache dy |> snd

@@ -168,19 +168,25 @@ module NeuralNetwork =
 
     /// The backward pass, last layer first. The first layer's input gradient, which training
     /// never uses, is computed only when asked for (otherwise dy comes back in its place).
-    let private backwardLayers (withInputGradient: bool) (net: NeuralNetwork<'T>) (trace: Trace<'T>) (dy: Tensor<'T>) =
+    /// `reuse`, when given, holds gradients of the same network whose buffers may be
+    /// overwritten (the trainer's previous step).
+    let private backwardLayers (withInputGradient: bool) (reuse: LayerGrads<'T> list voption) (net: NeuralNetwork<'T>) (trace: Trace<'T>) (dy: Tensor<'T>) =
         let ps = paramsOf "NeuralNetwork.backward" net
+        let recycled =
+            match reuse with
+            | ValueSome gs when gs.Length = ps.Length -> gs |> List.map (function LayerGrads.Dense g -> ValueSome g)
+            | _ -> List.replicate ps.Length ValueNone
         let mutable g = dy
         let grads =
-            List.zip3 net.Layers ps trace.Caches
+            List.zip3 net.Layers ps (List.zip trace.Caches recycled)
             |> List.indexed
             |> List.rev
-            |> List.map (fun (i, (layer, p, c)) ->
+            |> List.map (fun (i, (layer, p, (c, old))) ->
                 match layer, p, c with
                 | Layer.Dense spec, LayerParams.Dense dp, LayerCache.Dense dc when i = 0 && not withInputGradient ->
-                    LayerGrads.Dense (Dense.parameterGradients spec dp dc g)
+                    LayerGrads.Dense (Dense.gradientsReusing old spec dp dc g |> snd)
                 | Layer.Dense spec, LayerParams.Dense dp, LayerCache.Dense dc ->
-                    let dx, dg = Dense.backward spec dp dc g
+                    let dx, dg = Dense.backwardReusing old spec dp dc g
                     g <- dx
                     LayerGrads.Dense dg)
             |> List.rev
@@ -189,21 +195,27 @@ module NeuralNetwork =
     /// From the trace of a forward pass and the loss gradient dy, the input gradient and
     /// each layer's parameter gradients in layer order.
     let backward (net: NeuralNetwork<'T>) (trace: Trace<'T>) (dy: Tensor<'T>) : Tensor<'T> * LayerGrads<'T> list =
-        backwardLayers true net trace dy
+        backwardLayers true ValueNone net trace dy
 
     /// The parameter gradients only: like `backward`, but without the first layer's input gradient.
     let parameterGradients (net: NeuralNetwork<'T>) (trace: Trace<'T>) (dy: Tensor<'T>) : LayerGrads<'T> list =
-        backwardLayers false net trace dy |> snd
+        backwardLayers false ValueNone net trace dy |> snd
+
+    /// `trainBatch` writing the gradients into the buffers of `reuse` (gradients of the same
+    /// network that nobody else holds: the trainer's previous step), so that a step does not
+    /// allocate its largest arrays afresh. Same arithmetic as `trainBatch`.
+    let internal trainBatchReusing (reuse: LayerGrads<'T> list voption) (rng: Rng) (net: NeuralNetwork<'T>) (x: Tensor<'T>) (y: Tensor<'T>) : BatchResult<'T> =
+        Shape.checkSameRows "NeuralNetwork.trainBatch" "x" x.Dims "y" y.Dims
+        let prediction, trace, net, rng = forwardTrain rng net x
+        let loss = Loss.forward net.Loss prediction y
+        let grads = backwardLayers false reuse net trace (Loss.backward net.Loss prediction y) |> snd
+        { Loss = loss; Gradients = grads; Network = net; Rng = rng }
 
     /// One training batch: forward (with dropout masks from `rng`, initialising the network if
     /// needed), loss, backward. Pure: returns the loss, the gradients, the network and the generator.
     /// <exception cref="ShapeMismatchException">when x and y differ in rows or y does not fit the output.</exception>
     let trainBatch (rng: Rng) (net: NeuralNetwork<'T>) (x: Tensor<'T>) (y: Tensor<'T>) : BatchResult<'T> =
-        Shape.checkSameRows "NeuralNetwork.trainBatch" "x" x.Dims "y" y.Dims
-        let prediction, trace, net, rng = forwardTrain rng net x
-        let loss = Loss.forward net.Loss prediction y
-        let grads = parameterGradients net trace (Loss.backward net.Loss prediction y)
-        { Loss = loss; Gradients = grads; Network = net; Rng = rng }
+        trainBatchReusing ValueNone rng net x y
 
     /// The loss of the network's predictions for x against y.
     let loss (net: NeuralNetwork<'T>) (x: Tensor<'T>) (y: Tensor<'T>) : float =

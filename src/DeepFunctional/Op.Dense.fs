@@ -17,11 +17,14 @@ module WeightMultiply =
         Shape.checkSame "WeightMultiply.backward" "output" [| m; n |] "dy" dy.Dims
         Tensor.matmulNT dy w, Tensor.matmulTN x dy
 
-    /// Only dW = Xᵀ·dy, for a first layer whose input gradient nobody needs.
-    let weightGradient (x: Tensor<'T>) (w: Tensor<'T>) (dy: Tensor<'T>) =
+    /// dW = Xᵀ·dy written into `reuse`'s buffer when given (the trainer's recycled gradient).
+    let internal weightGradientReusing (reuse: Tensor<'T> voption) (x: Tensor<'T>) (w: Tensor<'T>) (dy: Tensor<'T>) =
         let m, _, n = Shape.checkMatmul "WeightMultiply.backward" x.Dims w.Dims
         Shape.checkSame "WeightMultiply.backward" "output" [| m; n |] "dy" dy.Dims
-        Tensor.matmulTN x dy
+        Tensor.matmulTNReusing reuse x dy
+
+    /// Only dW = Xᵀ·dy, for a first layer whose input gradient nobody needs.
+    let weightGradient (x: Tensor<'T>) (w: Tensor<'T>) (dy: Tensor<'T>) = weightGradientReusing ValueNone x w dy
 
 /// `BiasAdd`: adds a 1×n bias row to every row.
 [<RequireQualifiedAccess>]
@@ -38,3 +41,9 @@ module BiasAdd =
         Shape.checkRowBroadcast "BiasAdd.backward" x.Dims b.Dims
         Shape.checkSame "BiasAdd.backward" "output" x.Dims "dy" dy.Dims
         dy, Tensor.sumRows dy
+
+    /// `backward` with dB written into `reuse`'s buffer when given (the trainer's recycled gradient).
+    let internal backwardReusing (reuse: Tensor<'T> voption) (x: Tensor<'T>) (b: Tensor<'T>) (dy: Tensor<'T>) =
+        Shape.checkRowBroadcast "BiasAdd.backward" x.Dims b.Dims
+        Shape.checkSame "BiasAdd.backward" "output" x.Dims "dy" dy.Dims
+        dy, Tensor.sumRowsReusing reuse dy

@@ -222,6 +222,38 @@ module Tensor =
         gemm true false m n k a.Data b.Data c
         Tensor<'T>([| m; n |], c)
 
+    /// `matmulTN` written into the buffer of `reuse` when it has exactly the result's shape
+    /// (a fresh array otherwise). For the trainer, which recycles the gradient tensors it
+    /// owns from one step to the next: the reused tensor must not be seen by anyone else.
+    let internal matmulTNReusing (reuse: Tensor<'T> voption) (a: Tensor<'T>) (b: Tensor<'T>) =
+        Shape.checkRank "Tensor.matmulTN" "left operand" 2 a.Dims
+        let _, k, n = Shape.checkMatmul "Tensor.matmulTN" [| a.Dims.[1]; a.Dims.[0] |] b.Dims
+        let m = a.Dims.[1]
+        match reuse with
+        | ValueSome r when r.Dims.Length = 2 && r.Dims.[0] = m && r.Dims.[1] = n ->
+            gemm true false m n k a.Data b.Data r.Data
+            r
+        | _ ->
+            let c = Array.zeroCreate (m * n)
+            gemm true false m n k a.Data b.Data c
+            Tensor<'T>([| m; n |], c)
+
+    /// `sumRows` written into the buffer of `reuse` when it is a 1×n row (see `matmulTNReusing`).
+    let internal sumRowsReusing (reuse: Tensor<'T> voption) (x: Tensor<'T>) =
+        Shape.checkRank "Tensor.sumRows" "input" 2 x.Dims
+        let m, n = x.Dims.[0], x.Dims.[1]
+        let out, t =
+            match reuse with
+            | ValueSome r when r.Dims.Length = 2 && r.Dims.[0] = 1 && r.Dims.[1] = n ->
+                Array.Clear r.Data
+                r.Data, r
+            | _ ->
+                let out = Array.zeroCreate n
+                out, Tensor<'T>([| 1; n |], out)
+        for i in 0 .. m - 1 do
+            TensorPrimitives.Add(ReadOnlySpan<'T>(out), ReadOnlySpan<'T>(x.Data, i * n, n), Span<'T>(out))
+        t
+
     /// a·bᵀ without forming bᵀ: [m; k] · [n; k]ᵀ -> [m; n] (an input gradient dY·Wᵀ).
     let matmulNT (a: Tensor<'T>) (b: Tensor<'T>) =
         Shape.checkRank "Tensor.matmulNT" "right operand" 2 b.Dims
@@ -306,22 +338,18 @@ module Tensor =
 
     /// True when every element is finite (no NaN, no infinity).
     let isFinite<'T when 'T :> IFloatingPointIeee754<'T>> (t: Tensor<'T>) =
-        let mutable ok = true
-        let mutable i = 0
-        while ok && i < t.Data.Length do
-            ok <- 'T.IsFinite t.Data.[i]
-            i <- i + 1
-        ok
+        TensorPrimitives.IsFiniteAll(ReadOnlySpan<'T>(t.Data))
 
     /// Raises `InvalidValueException` naming the operation and the first bad element when a
     /// tensor holds NaN or infinity; returns the tensor otherwise.
     let checkFinite<'T when 'T :> IFloatingPointIeee754<'T>> (op: string) (name: string) (t: Tensor<'T>) =
-        let i = t.Data |> Array.tryFindIndex (fun v -> not ('T.IsFinite v))
-        match i with
-        | Some i ->
+        // The vectorised scan runs on every fit over the whole training set; the first bad
+        // element is looked for only once one is known to exist.
+        if TensorPrimitives.IsFiniteAll(ReadOnlySpan<'T>(t.Data)) then t
+        else
+            let i = t.Data |> Array.findIndex (fun v -> not ('T.IsFinite v))
             let w = max 1 t.Cols
             raise (InvalidValueException(op, sprintf "finite values in %s" name, sprintf "%O at row %d, column %d" t.Data.[i] (i / w) (i % w)))
-        | None -> t
 
     /// The largest absolute difference between two tensors of the same shape.
     let maxAbsDiff<'T when 'T :> IFloatingPointIeee754<'T>> (a: Tensor<'T>) (b: Tensor<'T>) : 'T =

@@ -132,6 +132,7 @@ module Trainer =
         let yBuffer = Array.zeroCreate (min options.BatchSize n * yTrain.Cols)
         let mutable state = Optimizer.init optimizer options.Epochs
         let mutable order = Array.init n id
+        let mutable gradients = ValueNone
         let mutable best = Double.PositiveInfinity
         let mutable bestNet = net
         let mutable bestEpoch = 0
@@ -152,9 +153,12 @@ module Trainer =
                 let rows = Array.sub order start (min options.BatchSize (n - start))
                 let xb = Tensor.gatherRowsInto xBuffer rows xTrain
                 let yb = Tensor.gatherRowsInto yBuffer rows yTrain
-                let r = NeuralNetwork.trainBatch rng net xb yb
+                // The gradients of the previous step were used up by its update: their buffers
+                // take this step's gradients.
+                let r = NeuralNetwork.trainBatchReusing gradients rng net xb yb
                 rng <- r.Rng
                 net <- r.Network
+                gradients <- ValueSome r.Gradients
                 state <- Optimizer.stepInPlace optimizer state (NeuralNetwork.parameters net) (NeuralNetwork.gradients r.Gradients)
                 onEvent (BatchCompleted(epoch, b + 1, batches, r.Loss))
             onEvent (EpochCompleted(epoch, options.Epochs))

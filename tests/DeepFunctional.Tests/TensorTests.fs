@@ -60,6 +60,17 @@ let tests =
             Expect.stringContains e.Message "row 1, column 1" "names where"
             Expect.isFalse (Tensor.isFinite (Tensor.create [| 1 |] [| infinity |])) "infinity is not finite"
 
+        testCase "Tensor.checkFinite finds a bad element anywhere in a long single-precision tensor, vector body or tail" <| fun () ->
+            for index in [ 0; 15; 16; 63; 500; 1000; 1036 ] do
+                for bad in [ nan; infinity; -infinity ] do
+                    let data = Array.init 1037 (fun i -> float32 i)
+                    data.[index] <- float32 bad
+                    let t = Tensor.create [| 1; 1037 |] data
+                    Expect.isFalse (Tensor.isFinite t) (sprintf "%g at %d is seen by isFinite" bad index)
+                    let e = Expect.throwsC (fun () -> Tensor.checkFinite "op" "x" t |> ignore) id
+                    Expect.stringContains e.Message (sprintf "column %d" index) (sprintf "%g at %d is named" bad index)
+            Expect.isTrue (Tensor.isFinite (Tensor.create [| 1037 |] (Array.init 1037 float32))) "all finite"
+
         testCase "Tensor.convert goes from double to single and back within single precision" <| fun () ->
             let t = randomTensor<float> 4L [| 3; 3 |]
             let back = t |> Tensor.convert<float, float32> |> Tensor.convert<float32, float>

@@ -395,8 +395,6 @@ module Gemm =
           Ready: int[]; Counter: int[]; Failed: int[]
           /// Number of helpers inside the job, plus `Closed` once the caller has finished.
           State: int[]
-          /// At most this many helpers join (the caller's thread count minus its own).
-          MaxHelpers: int
           /// The first exception raised by a helper.
           Error: exn[] }
 
@@ -550,7 +548,7 @@ module Gemm =
         let mutable deciding = true
         while deciding do
             let state = Volatile.Read(&job.State.[0])
-            if state &&& Closed <> 0 || state >= job.MaxHelpers then deciding <- false
+            if state &&& Closed <> 0 then deciding <- false
             elif Interlocked.CompareExchange(&job.State.[0], state + 1, state) = state then
                 joined <- true
                 deciding <- false
@@ -571,59 +569,6 @@ module Gemm =
             let mutable spin = SpinWait()
             while Volatile.Read(&job.State.[0]) <> Closed do
                 spin.SpinOnce(-1)
-
-    /// The helper threads of the blocked path: one fewer than the processor count, started on
-    /// the first parallel product and kept for the life of the process (background threads).
-    /// Between products a helper spins for a while before it sleeps, so that the products of
-    /// a training step, a few hundred microseconds apart, find it awake: waking a sleeping
-    /// pool thread for every product cost a training step about a fifth of its time. A helper
-    /// runs whatever job is posted last; a job that finds no helper is done by its caller
-    /// alone (the result is the same), so concurrent callers only share the helpers.
-    module private Workers =
-
-        /// How long an idle helper spins before it sleeps.
-        let private spinTicks = Diagnostics.Stopwatch.Frequency / 2000L // 0.5 ms
-
-        /// The last posted job, the number of postings, and the number of sleeping helpers.
-        let private slot: (Action | null)[] = [| null |]
-        let private posted = [| 0L |]
-        let private sleeping = [| 0 |]
-        let private wake = new SemaphoreSlim(0)
-
-        let private loop () =
-            let mutable seen = 0L
-            while true do
-                let start = Diagnostics.Stopwatch.GetTimestamp()
-                let mutable spin = 0
-                while Volatile.Read(&posted.[0]) = seen && Diagnostics.Stopwatch.GetTimestamp() - start < spinTicks do
-                    Thread.SpinWait 20
-                    spin <- spin + 1
-                if Volatile.Read(&posted.[0]) = seen then
-                    Interlocked.Increment(&sleeping.[0]) |> ignore
-                    // Re-check after announcing the sleep: a post in between either sees the
-                    // announcement (and releases us) or is seen here.
-                    if Volatile.Read(&posted.[0]) = seen then wake.Wait()
-                    Interlocked.Decrement(&sleeping.[0]) |> ignore
-                let now = Volatile.Read(&posted.[0])
-                if now <> seen then
-                    seen <- now
-                    let run = Volatile.Read(&slot.[0])
-                    if not (isNull run) then
-                        try run.Invoke() with _ -> () // a helper records its own failure in the job
-
-        let private started =
-            lazy
-                (for i in 1 .. Environment.ProcessorCount - 1 do
-                    let t = Thread(loop, 256 * 1024, IsBackground = true, Name = sprintf "DeepFunctional.Gemm helper %d" i)
-                    t.Start())
-
-        /// Offers a job to the helpers (each runs it at most once; the job itself caps how many join).
-        let post (run: Action) =
-            started.Force()
-            Volatile.Write(&slot.[0], run)
-            Interlocked.Increment(&posted.[0]) |> ignore
-            let asleep = Volatile.Read(&sleeping.[0])
-            if asleep > 0 then wake.Release asleep |> ignore
 
     let private blocked<'T when 'T :> IFloatingPointIeee754<'T> and 'T: unmanaged and 'T: (new: unit -> 'T) and 'T: struct and 'T :> ValueType>
         (path: int) (threads: int) (transA: bool) (transB: bool) (m: int) (n: int) (k: int) (a: 'T[]) (b: 'T[]) (c: 'T[]) : unit =
@@ -671,7 +616,6 @@ module Gemm =
                     // place, which also spares two threads from passing packed copies around.
                     let directA = transA && ntl <= DirectReuse
                     let directB = not transB && mtl <= DirectReuse
-                    let workers = min threads (rowGroups * colGroups)
                     let job =
                         { Path = path; Mr = mr; Nr = nr; DirectA = directA; DirectB = directB
                           TransA = transA; TransB = transB; M = m; N = n; K = k; Nq = nq; SubPanels = subPanels
@@ -680,14 +624,16 @@ module Gemm =
                           RowBase = r0; Rows = rows; ColBase = c0; Cols = cols; Mtl = mtl; Ntl = ntl
                           RowGroups = rowGroups; ColGroups = colGroups
                           Ready = Array.zeroCreate (mtl + ntl); Counter = [| 0 |]; Failed = [| 0 |]
-                          State = [| 0 |]; Error = Array.zeroCreate 1; MaxHelpers = max 0 (workers - 1) }
+                          State = [| 0 |]; Error = Array.zeroCreate 1 }
+                    let workers = min threads (rowGroups * colGroups)
                     if workers <= 1 then
                         worker<'T> job
                     else
-                        // Helpers join whenever they see the job; the caller works meanwhile,
-                        // so a helper that comes late finds fewer items or a closed job. The
+                        // Helpers join whenever the pool starts them; the caller works meanwhile,
+                        // so a helper that starts late finds fewer items or a closed job. The
                         // joined ones are finished before the arrays are unpinned, even on failure.
-                        Workers.post (Action(fun () -> helper<'T> job))
+                        for _ in 2 .. workers do
+                            ThreadPool.UnsafeQueueUserWorkItem(helper<'T>, job, false) |> ignore
                         try
                             worker<'T> job
                         finally

@@ -53,6 +53,28 @@ let tests =
             throwsValue "Optimizer.sgdMomentum" (fun () -> Optimizer.sgdMomentum -0.1 0.9 |> ignore)
             throwsValue "Optimizer.withDecay" (fun () -> Optimizer.sgd 0.1 |> Optimizer.withDecay DecayType.Linear 0.0 |> ignore)
 
+        testCase "the trainer's in-place update gives the same bits as the pure step, for both rules and precisions" <| fun () ->
+            // Lengths cover an empty vector body, a body with a tail, and a long tensor.
+            let shapes = [ [| 3 |]; [| 1; 37 |]; [| 29; 11 |] ]
+            let check (name: string) (rule: Optimizer) (toT: float[] -> Tensor<'T>) =
+                let ps = shapes |> List.mapi (fun i s -> toT ((randomTensor<float> (int64 i) s).ToArray()) |> Tensor.reshape s)
+                let mutable reference, refState = ps, (Optimizer.init rule 1: OptimizerState<'T>)
+                let owned = ps |> List.map Tensor.copy
+                let mutable inPlaceState = Optimizer.init rule 1
+                for step in 1 .. 4 do
+                    let gs = shapes |> List.mapi (fun i s -> toT ((randomTensor<float> (int64 (10 * step + i)) s).ToArray()) |> Tensor.reshape s)
+                    let p, st = Optimizer.step rule refState reference gs
+                    reference <- p
+                    refState <- st
+                    inPlaceState <- Optimizer.stepInPlace rule inPlaceState owned gs
+                    List.iter2 (fun (a: Tensor<'T>) (b: Tensor<'T>) ->
+                        Expect.sequenceEqual (a.ToArray()) (b.ToArray()) (sprintf "%s: parameters after step %d" name step)) reference owned
+                    List.iter2 (fun (a: Tensor<'T>) (b: Tensor<'T>) ->
+                        Expect.sequenceEqual (a.ToArray()) (b.ToArray()) (sprintf "%s: velocities after step %d" name step)) refState.Velocities inPlaceState.Velocities
+            for rule in [ Optimizer.sgd 0.1; Optimizer.sgdMomentum 0.1 0.9; Optimizer.sgdMomentum 0.3 0.5 ] do
+                check (sprintf "%A double" rule.Rule) rule (fun a -> Tensor.create [| a.Length |] a)
+                check (sprintf "%A single" rule.Rule) rule (fun a -> Tensor.create [| a.Length |] (Array.map float32 a))
+
         testCase "Momentum.step refuses a gradient of another shape" <| fun () ->
             throwsShape "Momentum.step" (fun () -> Momentum.step 0.1 0.9 [ t [ 0.0 ] ] [ t [ 1.0 ] ] [ t [ 1.0; 2.0 ] ] |> ignore)
     ]

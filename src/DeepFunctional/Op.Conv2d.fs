@@ -57,14 +57,20 @@ module Conv2dGeometry =
     /// than the padded side.</exception>
     let outputSize (g: Conv2dGeometry) (k: int) (size: int) : int = outputSizeFor "Conv2dGeometry.outputSize" g k size
 
-/// The sizes of one convolution call, and how its batch is cut into chunks of images whose
-/// patch matrices are multiplied at once.
+/// The sizes of one convolution call, the layout of its patch matrix, and how its batch is
+/// cut into chunks of images whose patch matrices are multiplied at once.
 [<NoEquality; NoComparison>]
 type internal ConvPlan =
     { N: int; C: int; H: int; W: int; Cout: int; K: int
       Stride: int; Pad: int; OH: int; OW: int
-      /// Output pixels per image: OH·OW.
-      P: int
+      /// The padded image: H + 2·Pad rows of W + 2·Pad columns.
+      Hp: int; Wp: int
+      /// Stride 1: the patch matrix is laid out over the padded width (see `Conv2d`).
+      Wide: bool
+      /// Patch-matrix columns per output row: Wp when Wide, else OW.
+      Pitch: int
+      /// Patch-matrix columns per image: OH·Pitch.
+      Q: int
       /// Rows of the patch matrix: C·K·K.
       Ckk: int
       /// Images per chunk (the last chunk may hold fewer).
@@ -77,17 +83,23 @@ type internal ConvPlan =
 /// book's layout), computed as a matrix product over image patches (Appendix A, im2col).
 ///
 /// The batch is cut into chunks of a few images. For each chunk the patches are gathered
-/// into a [inChannels·k·k; images·h'·w'] matrix and multiplied by the kernel reshaped to
-/// [outChannels; inChannels·k·k], which yields the output channel-major, so the result is
-/// copied into [batch; outChannels; h'; w'] without a transpose. The weight gradient is
-/// dy·patchesᵀ summed over chunks in order, and the input gradient scatters Wᵀ·dy back onto
-/// the image (col2im). Chunks run in parallel; the chunking depends only on the shapes, so
-/// the result is bit-identical whatever the number of threads.
+/// into a [inChannels·k·k; columns] matrix and multiplied by the kernel reshaped to
+/// [outChannels; inChannels·k·k], which yields the output channel-major, so it is copied into
+/// [batch; outChannels; h'; w'] without a transpose. The weight gradient is patches·dyᵀ
+/// summed over chunks in order, and the input gradient scatters Wᵀ·dy back onto the image
+/// (col2im). Chunks run in parallel; the chunking depends only on the shapes, so the result is
+/// bit-identical whatever the number of threads.
+///
+/// With stride 1 (the book's case) a patch-matrix row is the zero-padded image read from one
+/// kernel offset on, so each row is one contiguous copy (and col2im one contiguous sum) per
+/// image instead of one per output row. The price is k − 1 extra columns per output row, which
+/// straddle the right edge; forward ignores them and backward feeds them zero gradient. With a
+/// larger stride the patches are gathered element by element into exactly h'·w' columns.
 [<RequireQualifiedAccess>]
 module Conv2d =
 
-    /// A chunk aims at this many patch-matrix columns (images × output pixels): wide enough
-    /// for the matrix kernel to run at speed, small enough to balance chunks over cores.
+    /// A chunk aims at this many patch-matrix columns: wide enough for the matrix kernel to run
+    /// at speed, small enough to balance chunks over cores.
     [<Literal>]
     let private ChunkColumns = 1024
 
@@ -103,13 +115,65 @@ module Conv2d =
         let n, c, h, wd, cout, k = Shape.checkConv2d op x w
         let oh = Conv2dGeometry.outputSizeFor op g k h
         let ow = Conv2dGeometry.outputSizeFor op g k wd
-        let p = oh * ow
-        let chunk = if n = 0 then 1 else max 1 (min n ((ChunkColumns + p - 1) / p))
+        let wide = g.Stride = 1
+        let wp = wd + 2 * g.Padding
+        let pitch = if wide then wp else ow
+        let q = oh * pitch
+        let chunk = if n = 0 then 1 else max 1 (min n ((ChunkColumns + q - 1) / q))
         { N = n; C = c; H = h; W = wd; Cout = cout; K = k; Stride = g.Stride; Pad = g.Padding
-          OH = oh; OW = ow; P = p; Ckk = c * k * k; G = chunk; Chunks = (n + chunk - 1) / chunk }
+          OH = oh; OW = ow; Hp = h + 2 * g.Padding; Wp = wp; Wide = wide; Pitch = pitch; Q = q
+          Ckk = c * k * k; G = chunk; Chunks = (n + chunk - 1) / chunk }
 
     /// The output shape [batch; outChannels; h'; w'].
     let private outputShape (p: ConvPlan) = [| p.N; p.Cout; p.OH; p.OW |]
+
+    /// Elements of the padded copy of `count` images: [count; C; Hp; Wp] and K − 1 more, which
+    /// the last patch row of the last image reads past the end (into ignored columns).
+    let private paddedLength (p: ConvPlan) (count: int) = count * p.C * p.Hp * p.Wp + p.K
+
+    /// Stride 1: copies images i0 .. i0+count−1 into `padded` with a zero border.
+    let private padImages (p: ConvPlan) (x: 'T[]) (i0: int) (count: int) (padded: 'T[]) =
+        let plane = p.Hp * p.Wp
+        Span<'T>(padded, 0, paddedLength p count).Clear()
+        for g in 0 .. count - 1 do
+            for c in 0 .. p.C - 1 do
+                let src = ((i0 + g) * p.C + c) * p.H * p.W
+                let dst = (g * p.C + c) * plane + p.Pad * p.Wp + p.Pad
+                for ih in 0 .. p.H - 1 do
+                    ReadOnlySpan<'T>(x, src + ih * p.W, p.W).CopyTo(Span<'T>(padded, dst + ih * p.Wp, p.W))
+
+    /// Stride 1: the patch matrix [C·K·K; count·Q] from the padded images. Row (c·K + ki)·K + kj
+    /// over image g is the padded channel c read from row ki, column kj on: column oh·Wp + ow
+    /// holds padded[oh + ki, ow + kj], a real patch element for ow &lt; OW.
+    let private widePatches (p: ConvPlan) (padded: 'T[]) (count: int) (cols: 'T[]) =
+        let plane = p.Hp * p.Wp
+        let width = count * p.Q
+        for c in 0 .. p.C - 1 do
+            for ki in 0 .. p.K - 1 do
+                for kj in 0 .. p.K - 1 do
+                    let row = ((c * p.K + ki) * p.K + kj) * width
+                    for g in 0 .. count - 1 do
+                        let src = (g * p.C + c) * plane + ki * p.Wp + kj
+                        ReadOnlySpan<'T>(padded, src, p.Q).CopyTo(Span<'T>(cols, row + g * p.Q, p.Q))
+
+    /// Stride 1, the adjoint of `padImages` then `widePatches`: sums every row of dcols
+    /// [C·K·K; count·Q] onto the padded images in `padded`, then adds the interior to dx.
+    let private wideScatter (p: ConvPlan) (dcols: 'T[]) (i0: int) (count: int) (padded: 'T[]) (dx: 'T[]) =
+        let plane = p.Hp * p.Wp
+        let width = count * p.Q
+        Span<'T>(padded, 0, paddedLength p count).Clear()
+        for g in 0 .. count - 1 do
+            for c in 0 .. p.C - 1 do
+                for ki in 0 .. p.K - 1 do
+                    for kj in 0 .. p.K - 1 do
+                        let src = ((c * p.K + ki) * p.K + kj) * width + g * p.Q
+                        let dst = (g * p.C + c) * plane + ki * p.Wp + kj
+                        let target = Span<'T>(padded, dst, p.Q)
+                        Tensors.TensorPrimitives.Add(ReadOnlySpan<'T>(padded, dst, p.Q), ReadOnlySpan<'T>(dcols, src, p.Q), target)
+                let from = (g * p.C + c) * plane + p.Pad * p.Wp + p.Pad
+                let image = ((i0 + g) * p.C + c) * p.H * p.W
+                for ih in 0 .. p.H - 1 do
+                    ReadOnlySpan<'T>(padded, from + ih * p.Wp, p.W).CopyTo(Span<'T>(dx, image + ih * p.W, p.W))
 
     /// The first output column `ow` whose input column ow·stride + kj − pad is inside the
     /// image, and one past the last (an empty range when none is).
@@ -119,64 +183,53 @@ module Conv2d =
         let stop = if last < 0 then 0 else min p.OW (last / p.Stride + 1)
         first, max first stop
 
-    /// Gathers the patches of images i0 .. i0+count−1 into cols: [C·K·K; count·P]; row
-    /// (c·K + ki)·K + kj, column g·P + oh·OW + ow holds x[i0+g, c, oh·s + ki − pad, ow·s + kj − pad]
-    /// (zero outside the image).
+    /// Stride above 1: gathers the patches of images i0 .. i0+count−1 into cols: [C·K·K; count·Q]
+    /// with Q = OH·OW; row (c·K + ki)·K + kj, column g·Q + oh·OW + ow holds
+    /// x[i0+g, c, oh·s + ki − pad, ow·s + kj − pad] (zero outside the image).
     let private im2col (p: ConvPlan) (x: 'T[]) (i0: int) (count: int) (cols: 'T[]) =
-        let width = count * p.P
+        let width = count * p.Q
         let hw = p.H * p.W
+        let s = p.Stride
         for c in 0 .. p.C - 1 do
             for ki in 0 .. p.K - 1 do
                 for kj in 0 .. p.K - 1 do
                     let row = ((c * p.K + ki) * p.K + kj) * width
                     let first, stop = validColumns p kj
-                    let run = stop - first
                     for g in 0 .. count - 1 do
                         let image = ((i0 + g) * p.C + c) * hw
-                        let block = row + g * p.P
+                        let block = row + g * p.Q
                         for oh in 0 .. p.OH - 1 do
-                            let ih = oh * p.Stride + ki - p.Pad
+                            let ih = oh * s + ki - p.Pad
                             let d = block + oh * p.OW
-                            if ih < 0 || ih >= p.H || run = 0 then
+                            if ih < 0 || ih >= p.H || stop = first then
                                 Span<'T>(cols, d, p.OW).Clear()
                             else
                                 if first > 0 then Span<'T>(cols, d, first).Clear()
-                                let src = image + ih * p.W + first * p.Stride + kj - p.Pad
-                                if p.Stride = 1 then
-                                    ReadOnlySpan<'T>(x, src, run).CopyTo(Span<'T>(cols, d + first, run))
-                                else
-                                    let s = p.Stride
-                                    let dst = d + first
-                                    for t in 0 .. run - 1 do
-                                        cols.[dst + t] <- x.[src + t * s]
+                                let src = image + ih * p.W + first * s + kj - p.Pad
+                                for t in 0 .. stop - first - 1 do
+                                    cols.[d + first + t] <- x.[src + t * s]
                                 if stop < p.OW then Span<'T>(cols, d + stop, p.OW - stop).Clear()
 
-    /// The adjoint of `im2col`: adds every entry of dcols: [C·K·K; count·P] to the input pixel
-    /// it was gathered from, in dx (zero padding receives nothing).
-    let private col2im (p: ConvPlan) (dcols: 'T[]) (i0: int) (count: int) (dx: 'T[]) =
-        let width = count * p.P
+    /// Stride above 1, the adjoint of `im2col`: adds every entry of dcols [C·K·K; count·Q] to the
+    /// input pixel it was gathered from, in dx (zero padding receives nothing).
+    let private col2im<'T when 'T :> IFloatingPointIeee754<'T>> (p: ConvPlan) (dcols: 'T[]) (i0: int) (count: int) (dx: 'T[]) =
+        let width = count * p.Q
         let hw = p.H * p.W
+        let s = p.Stride
         for g in 0 .. count - 1 do
             for c in 0 .. p.C - 1 do
                 let image = ((i0 + g) * p.C + c) * hw
                 for ki in 0 .. p.K - 1 do
                     for kj in 0 .. p.K - 1 do
-                        let block = ((c * p.K + ki) * p.K + kj) * width + g * p.P
+                        let block = ((c * p.K + ki) * p.K + kj) * width + g * p.Q
                         let first, stop = validColumns p kj
-                        let run = stop - first
-                        if run > 0 then
-                            for oh in 0 .. p.OH - 1 do
-                                let ih = oh * p.Stride + ki - p.Pad
-                                if ih >= 0 && ih < p.H then
-                                    let src = block + oh * p.OW + first
-                                    let dst = image + ih * p.W + first * p.Stride + kj - p.Pad
-                                    if p.Stride = 1 then
-                                        let target = Span<'T>(dx, dst, run)
-                                        Tensors.TensorPrimitives.Add(ReadOnlySpan<'T>(dx, dst, run), ReadOnlySpan<'T>(dcols, src, run), target)
-                                    else
-                                        let s = p.Stride
-                                        for t in 0 .. run - 1 do
-                                            dx.[dst + t * s] <- dx.[dst + t * s] + dcols.[src + t]
+                        for oh in 0 .. p.OH - 1 do
+                            let ih = oh * s + ki - p.Pad
+                            if ih >= 0 && ih < p.H then
+                                let src = block + oh * p.OW + first
+                                let dst = image + ih * p.W + first * s + kj - p.Pad
+                                for t in 0 .. stop - first - 1 do
+                                    dx.[dst + t * s] <- dx.[dst + t * s] + dcols.[src + t]
 
     /// The kernel [C; Cout; K; K] as the matrix [Cout; C·K·K] the patches are multiplied by.
     let private kernelMatrix (p: ConvPlan) (w: 'T[]) : 'T[] =
@@ -198,6 +251,14 @@ module Conv2d =
             for chunk in 0 .. p.Chunks - 1 do
                 body chunk cores
 
+    /// The patch matrix of images i0 .. i0+count−1 into cols, through `padded` when Wide.
+    let private patches (p: ConvPlan) (x: 'T[]) (i0: int) (count: int) (padded: 'T[]) (cols: 'T[]) =
+        if p.Wide then
+            padImages p x i0 count padded
+            widePatches p padded count cols
+        else
+            im2col p x i0 count cols
+
     /// The convolution of x with the kernel w under the geometry g:
     /// x: [batch; inChannels; h; w], w: [inChannels; outChannels; k; k] ->
     /// [batch; outChannels; h'; w'] with h' = (h + 2·padding − k)/stride + 1 (likewise w').
@@ -209,66 +270,87 @@ module Conv2d =
     /// than the padded image.</exception>
     let forward<'T when 'T :> IFloatingPointIeee754<'T>> (g: Conv2dGeometry) (w: Tensor<'T>) (x: Tensor<'T>) : Tensor<'T> =
         let p = plan "Conv2d.forward" g w.Dims x.Dims
-        let y = Array.zeroCreate<'T> (p.N * p.Cout * p.P)
-        if p.N > 0 && p.Cout > 0 && p.P > 0 then
+        let y = Array.zeroCreate<'T> (p.N * p.Cout * p.OH * p.OW)
+        if p.N > 0 && p.Cout > 0 then
             let wm = kernelMatrix p w.Data
             let xs = x.Data
+            let pixels = p.OH * p.OW
             forEachChunk p (fun chunk threads ->
                 let i0 = chunk * p.G
                 let count = min p.G (p.N - i0)
-                let width = count * p.P
+                let width = count * p.Q
+                let padded = ArrayPool<'T>.Shared.Rent(if p.Wide then paddedLength p count else 0)
                 let cols = ArrayPool<'T>.Shared.Rent(p.Ckk * width)
                 let out = ArrayPool<'T>.Shared.Rent(p.Cout * width)
                 try
-                    im2col p xs i0 count cols
+                    patches p xs i0 count padded cols
                     gemm threads false false p.Cout width p.Ckk wm cols out
                     for gi in 0 .. count - 1 do
                         for co in 0 .. p.Cout - 1 do
-                            Array.Copy(out, co * width + gi * p.P, y, ((i0 + gi) * p.Cout + co) * p.P, p.P)
+                            let src = co * width + gi * p.Q
+                            let dst = ((i0 + gi) * p.Cout + co) * pixels
+                            if p.Pitch = p.OW then Array.Copy(out, src, y, dst, pixels)
+                            else
+                                for oh in 0 .. p.OH - 1 do
+                                    Array.Copy(out, src + oh * p.Pitch, y, dst + oh * p.OW, p.OW)
                 finally
+                    ArrayPool<'T>.Shared.Return padded
                     ArrayPool<'T>.Shared.Return cols
                     ArrayPool<'T>.Shared.Return out)
         Tensor.wrap (outputShape p) y
 
     /// The shared backward pass: dW always, dx's elements when asked (else an empty array).
-    let private gradients<'T when 'T :> IFloatingPointIeee754<'T>> (op: string) (wantDx: bool) (g: Conv2dGeometry) (w: Tensor<'T>) (x: Tensor<'T>) (dy: Tensor<'T>) =
+    let private gradients<'T when 'T :> IFloatingPointIeee754<'T>> (op: string) (wantDx: bool) (g: Conv2dGeometry) (w: Tensor<'T>) (x: Tensor<'T>) (dy: Tensor<'T>) : 'T[] * Tensor<'T> =
         let p = plan op g w.Dims x.Dims
         Shape.checkSame op "output" (outputShape p) "dy" dy.Dims
         let dx = Array.zeroCreate<'T> (if wantDx then x.Length else 0)
         let dW = Array.zeroCreate<'T> w.Length
-        if p.N > 0 && p.Cout > 0 && p.P > 0 && p.Ckk > 0 then
+        if p.N > 0 && p.Cout > 0 && p.Ckk > 0 then
             let wm = kernelMatrix p w.Data
             let xs = x.Data
             let dys = dy.Data
-            // One partial weight gradient per chunk, summed in chunk order afterwards.
-            let partials = Array.init p.Chunks (fun _ -> Array.zeroCreate<'T> (p.Cout * p.Ckk))
+            let pixels = p.OH * p.OW
+            // One partial weight gradient [C·K·K; Cout] per chunk, summed in chunk order afterwards.
+            let partials = Array.init p.Chunks (fun _ -> Array.zeroCreate<'T> (p.Ckk * p.Cout))
             forEachChunk p (fun chunk threads ->
                 let i0 = chunk * p.G
                 let count = min p.G (p.N - i0)
-                let width = count * p.P
+                let width = count * p.Q
+                let padded = ArrayPool<'T>.Shared.Rent(if p.Wide then paddedLength p count else 0)
                 let cols = ArrayPool<'T>.Shared.Rent(p.Ckk * width)
                 let dyc = ArrayPool<'T>.Shared.Rent(p.Cout * width)
                 try
-                    im2col p xs i0 count cols
+                    patches p xs i0 count padded cols
+                    // dy as [Cout; width], zero in the columns past each output row's end.
                     for gi in 0 .. count - 1 do
                         for co in 0 .. p.Cout - 1 do
-                            Array.Copy(dys, ((i0 + gi) * p.Cout + co) * p.P, dyc, co * width + gi * p.P, p.P)
-                    // dW (Cout × C·K·K) = dy (Cout × width) · colsᵀ
-                    gemm threads false true p.Cout p.Ckk width dyc cols partials.[chunk]
+                            let src = ((i0 + gi) * p.Cout + co) * pixels
+                            let dst = co * width + gi * p.Q
+                            if p.Pitch = p.OW then Array.Copy(dys, src, dyc, dst, pixels)
+                            else
+                                for oh in 0 .. p.OH - 1 do
+                                    Array.Copy(dys, src + oh * p.OW, dyc, dst + oh * p.Pitch, p.OW)
+                                    Span<'T>(dyc, dst + oh * p.Pitch + p.OW, p.Pitch - p.OW).Clear()
+                    // dWᵀ (C·K·K × Cout) = patches (C·K·K × width) · dyᵀ: faster than dy·patchesᵀ
+                    // for the book's shapes, and the transpose of the small result is cheap.
+                    gemm threads false true p.Ckk p.Cout width cols dyc partials.[chunk]
                     if wantDx then
                         // dcols (C·K·K × width) = Wᵀ · dy, written over the patches no longer needed.
                         gemm threads true false p.Ckk width p.Cout wm dyc cols
-                        col2im p cols i0 count dx
+                        if p.Wide then wideScatter p cols i0 count padded dx
+                        else col2im p cols i0 count dx
                 finally
+                    ArrayPool<'T>.Shared.Return padded
                     ArrayPool<'T>.Shared.Return cols
                     ArrayPool<'T>.Shared.Return dyc)
-            let dwm = partials.[0]
+            let sum = partials.[0]
             for chunk in 1 .. p.Chunks - 1 do
-                Tensors.TensorPrimitives.Add(ReadOnlySpan<'T>(dwm), ReadOnlySpan<'T>(partials.[chunk]), Span<'T>(dwm))
+                Tensors.TensorPrimitives.Add(ReadOnlySpan<'T>(sum), ReadOnlySpan<'T>(partials.[chunk]), Span<'T>(sum))
             let kk = p.K * p.K
             for c in 0 .. p.C - 1 do
                 for co in 0 .. p.Cout - 1 do
-                    Array.Copy(dwm, co * p.Ckk + c * kk, dW, (c * p.Cout + co) * kk, kk)
+                    for q in 0 .. kk - 1 do
+                        dW.[(c * p.Cout + co) * kk + q] <- sum.[(c * kk + q) * p.Cout + co]
         dx, Tensor.wrap (Array.copy w.Dims) dW
 
     /// Given what forward saw (g, w, x) and dy: [batch; outChannels; h'; w'], returns

@@ -54,3 +54,26 @@ module Shape =
         checkRank op name 2 shape
         if shape.[1] <> cols then
             raise (ShapeMismatchException(op, sprintf "%s with %d columns" name cols, sprintf "%s of shape %s" name (format shape)))
+
+    /// Checks that a shape has at least the given rank.
+    let checkRankAtLeast (op: string) (name: string) (rank: int) (shape: int[]) =
+        if shape.Length < rank then
+            raise (ShapeMismatchException(op, sprintf "%s of rank %d or more" name rank, sprintf "%s of shape %s" name (format shape)))
+
+    /// Checks a 2-D convolution's input x: [batch; inChannels; h; w] against its kernel
+    /// w: [inChannels; outChannels; k; k] (square). Returns (batch, inChannels, h, w, outChannels, k).
+    let checkConv2d (op: string) (x: int[]) (kernel: int[]) =
+        checkRank op "input [batch; inChannels; h; w]" 4 x
+        checkRank op "kernel [inChannels; outChannels; k; k]" 4 kernel
+        if kernel.[2] <> kernel.[3] then
+            raise (ShapeMismatchException(op, "a square kernel [inChannels; outChannels; k; k]", sprintf "kernel of shape %s" (format kernel)))
+        if kernel.[0] <> x.[1] then
+            raise (ShapeMismatchException(op, sprintf "kernel with %d input channels for input %s" x.[1] (format x), sprintf "kernel of shape %s" (format kernel)))
+        x.[0], x.[1], x.[2], x.[3], kernel.[1], kernel.[2]
+
+    /// Checks a per-channel bias b: [channels] for x: [batch; channels; h; w].
+    let checkChannelBias (op: string) (x: int[]) (bias: int[]) =
+        checkRank op "input [batch; channels; h; w]" 4 x
+        checkRank op "bias [channels]" 1 bias
+        if bias.[0] <> x.[1] then
+            raise (ShapeMismatchException(op, sprintf "bias of shape %d for input %s" x.[1] (format x), sprintf "bias of shape %s" (format bias)))

@@ -55,7 +55,11 @@ public abstract class Layer
     /// <summary>The facade object for a core layer.</summary>
     internal static Layer FromCore(Core.Layer layer)
     {
-        var spec = layer.Item;
+        if (layer is not Core.Layer.Dense dense)
+        {
+            throw new NotSupportedException($"The C# facade has no class for the core layer {layer}.");
+        }
+        var spec = dense.Item;
         var init = spec.WeightInit.Tag switch
         {
             Core.WeightInit.Tags.Glorot => WeightInit.Glorot,

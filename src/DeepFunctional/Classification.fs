@@ -296,3 +296,16 @@ module Classification =
           TestLabels = Array.copy test.Labels
           Classes = train.Classes
           Statistics = stats }
+
+    /// `prepare`, with the images kept as images for a convolutional network: XTrain and XTest
+    /// are [count; 1; rows; cols] (one channel), the same standardised pixels (no copy).
+    /// <exception cref="ShapeMismatchException">as `prepare`.</exception>
+    /// <exception cref="InvalidValueException">as `prepare`.</exception>
+    let prepareImages<'T when 'T :> IFloatingPointIeee754<'T>> (train: ImageSet) (test: ImageSet) : ClassificationData<'T> =
+        let data = prepare<'T> train test
+        let asImages (set: ImageSet) (t: Tensor<'T>) = Tensor.reshape [| set.Count; 1; set.Rows; set.Cols |] t
+        { data with
+            Split =
+                { data.Split with
+                    XTrain = asImages train data.Split.XTrain
+                    XTest = asImages test data.Split.XTest } }

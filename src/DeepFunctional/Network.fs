@@ -5,26 +5,46 @@ open System
 /// A layer of a network: its description, without parameters.
 [<RequireQualifiedAccess>]
 type Layer =
-    /// A dense layer.
+    /// A dense layer: [batch; features] -> [batch; neurons].
     | Dense of DenseSpec
+    /// A convolutional layer: [batch; channels; h; w] -> [batch; filters; h'; w'] (or flattened).
+    | Conv2D of Conv2DSpec
+    /// Max pooling over kernel×kernel windows moved by stride: [batch; c; h; w] -> [batch; c; h'; w'].
+    | MaxPool2D of kernel: int * stride: int
+    /// Average pooling over kernel×kernel windows moved by stride: [batch; c; h; w] -> [batch; c; h'; w'].
+    | AvgPool2D of kernel: int * stride: int
+    /// Reshapes [batch; ...] to [batch; rest].
+    | Flatten
 
 /// The parameters of one layer.
 [<RequireQualifiedAccess>]
 type LayerParams<'T> =
     /// A dense layer's W and B.
     | Dense of DenseParams<'T>
+    /// A convolutional layer's kernels and optional bias.
+    | Conv2D of Conv2DParams<'T>
+    /// A layer without parameters (pooling, flatten).
+    | NoParams
 
 /// The parameter gradients of one layer.
 [<RequireQualifiedAccess>]
 type LayerGrads<'T> =
     /// A dense layer's dW and dB.
     | Dense of DenseGrads<'T>
+    /// A convolutional layer's dW and optional dB.
+    | Conv2D of Conv2DGrads<'T>
+    /// A layer without parameters.
+    | NoGrads
 
 /// What one layer's forward pass saw.
 [<RequireQualifiedAccess>]
 type LayerCache<'T> =
     /// A dense layer's input, affine result and output.
     | Dense of DenseCache<'T>
+    /// A convolutional layer's input, convolution, activation and output.
+    | Conv2D of Conv2DCache<'T>
+    /// The input of a layer without parameters.
+    | Input of Tensor<'T>
 
 /// How layers draw their initial parameters.
 [<RequireQualifiedAccess>]
@@ -87,29 +107,55 @@ module NeuralNetwork =
     /// The same network with its parameters dropped (drawn again on the next batch).
     let reset (net: NeuralNetwork<'T>) = { net with Params = None }
 
-    let private outputsOf (layer: Layer) =
-        match layer with
-        | Layer.Dense spec -> spec.Neurons
+    let private checkPool (op: string) (kernel: int) (stride: int) =
+        if kernel < 1 then raise (InvalidValueException(op, "a pooling kernel of at least 1", string kernel))
+        if stride < 1 then raise (InvalidValueException(op, "a pooling stride of at least 1", string stride))
 
-    let private initLayer (layer: Layer) (inputs: int) (rng: Rng) : LayerParams<'T> * Rng =
+    /// The output shape of a layer for an input shape (checking that the layer accepts it).
+    let private outputShape (op: string) (layer: Layer) (input: int[]) : int[] =
         match layer with
         | Layer.Dense spec ->
-            let p, rng = Dense.init spec inputs rng
-            LayerParams.Dense p, rng
+            Shape.checkRank op "input of a Dense layer" 2 input
+            [| input.[0]; spec.Neurons |]
+        | Layer.Conv2D spec -> Conv2D.outputShape spec input
+        | Layer.MaxPool2D (kernel, stride)
+        | Layer.AvgPool2D (kernel, stride) ->
+            checkPool op kernel stride
+            Shape.checkRank op "input of a pooling layer" 4 input
+            if kernel > input.[2] || kernel > input.[3] then
+                raise (InvalidValueException(op, sprintf "a pooling kernel no larger than the image (%dx%d)" input.[2] input.[3], string kernel))
+            [| input.[0]; input.[1]; (input.[2] - kernel) / stride + 1; (input.[3] - kernel) / stride + 1 |]
+        | Layer.Flatten ->
+            Shape.checkRankAtLeast op "input" 2 input
+            [| input.[0]; Shape.count input / max 1 input.[0] |]
 
-    /// Draws every layer's parameters for inputs shaped like x ([batch; features]). Returns the
-    /// network and the generator that training goes on with (unchanged, except in book seeding).
+    let private initLayer (layer: Layer) (input: int[]) (rng: Rng) : LayerParams<'T> * Rng =
+        match layer with
+        | Layer.Dense spec ->
+            Shape.checkRank "NeuralNetwork.initialise" "input of a Dense layer" 2 input
+            let p, rng = Dense.init spec input.[1] rng
+            LayerParams.Dense p, rng
+        | Layer.Conv2D spec ->
+            Shape.checkRank "NeuralNetwork.initialise" "input of a Conv2D layer" 4 input
+            let p, rng = Conv2D.init spec input.[1] rng
+            LayerParams.Conv2D p, rng
+        | Layer.MaxPool2D _ | Layer.AvgPool2D _ | Layer.Flatten -> LayerParams.NoParams, rng
+
+    /// Draws every layer's parameters for inputs shaped like x ([batch; features], or
+    /// [batch; channels; h; w] for a convolutional first layer). Returns the network and the
+    /// generator that training goes on with (unchanged, except in book seeding).
     /// (Training initialises lazily by itself; see `trainBatch`.)
+    /// <exception cref="ShapeMismatchException">when a layer cannot take the shape that reaches it.</exception>
     let initialise (x: Tensor<'T>) (rng: Rng) (net: NeuralNetwork<'T>) : NeuralNetwork<'T> * Rng =
-        Shape.checkRank "NeuralNetwork.initialise" "input" 2 x.Dims
-        let mutable inputs = x.Dims.[1]
+        Shape.checkRankAtLeast "NeuralNetwork.initialise" "input" 2 x.Dims
+        let mutable shape = x.Shape
         let mutable layerRng = Rng.seed net.Seed
         let ps =
             [ for layer in net.Layers do
                 if net.Seeding = Seeding.Book then layerRng <- Rng.seed net.Seed
-                let p, r = initLayer layer inputs layerRng
+                let p, r = initLayer layer shape layerRng
                 layerRng <- r
-                inputs <- outputsOf layer
+                shape <- outputShape "NeuralNetwork.initialise" layer shape
                 yield p ]
         { net with Params = Some ps }, (if net.Seeding = Seeding.Book then layerRng else rng)
 
@@ -118,18 +164,44 @@ module NeuralNetwork =
         | Some ps -> ps
         | None -> raise (InvalidOperationException(sprintf "%s: the network has no parameters yet; train it or call NeuralNetwork.initialise first" op))
 
-    /// x: [batch; features] -> (output: [batch; outputs], the trace backward needs).
+    /// One layer's inference pass.
+    let private layerForward (layer: Layer) (p: LayerParams<'T>) (h: Tensor<'T>) : Tensor<'T> * LayerCache<'T> =
+        match layer, p with
+        | Layer.Dense spec, LayerParams.Dense dp ->
+            let y, c = Dense.forward spec dp h
+            y, LayerCache.Dense c
+        | Layer.Conv2D spec, LayerParams.Conv2D cp ->
+            let y, c = Conv2D.forward spec cp h
+            y, LayerCache.Conv2D c
+        | Layer.MaxPool2D (kernel, stride), _ -> MaxPool2d.forward kernel stride h, LayerCache.Input h
+        | Layer.AvgPool2D (kernel, stride), _ -> AvgPool2d.forward kernel stride h, LayerCache.Input h
+        | Layer.Flatten, _ -> Flatten.forward h, LayerCache.Input h
+        | _ -> raise (InvalidOperationException(sprintf "NeuralNetwork: the parameters of layer %A do not belong to it" layer))
+
+    /// One layer's training pass (dropout masks from the generator).
+    let private layerForwardTrain (layer: Layer) (p: LayerParams<'T>) (rng: Rng) (h: Tensor<'T>) : Tensor<'T> * LayerCache<'T> * Rng =
+        match layer, p with
+        | Layer.Dense spec, LayerParams.Dense dp ->
+            let y, c, rng = Dense.forwardTrain spec dp rng h
+            y, LayerCache.Dense c, rng
+        | Layer.Conv2D spec, LayerParams.Conv2D cp ->
+            let y, c, rng = Conv2D.forwardTrain spec cp rng h
+            y, LayerCache.Conv2D c, rng
+        | _ ->
+            let y, c = layerForward layer p h
+            y, c, rng
+
+    /// x: [batch; ...] -> (output, the trace backward needs).
     /// <exception cref="InvalidOperationException">when the network is not initialised.</exception>
     let forwardTrace (net: NeuralNetwork<'T>) (x: Tensor<'T>) : Tensor<'T> * Trace<'T> =
         let ps = paramsOf "NeuralNetwork.forward" net
+        Shape.checkRankAtLeast "NeuralNetwork.forward" "input" 2 x.Dims
         let mutable h = x
         let caches =
             [ for layer, p in List.zip net.Layers ps do
-                match layer, p with
-                | Layer.Dense spec, LayerParams.Dense dp ->
-                    let y, c = Dense.forward spec dp h
-                    h <- y
-                    yield LayerCache.Dense c ]
+                let y, c = layerForward layer p h
+                h <- y
+                yield c ]
         h, { Caches = caches }
 
     /// Training forward pass: x: [batch; features] -> (output, trace, network, generator).
@@ -138,7 +210,7 @@ module NeuralNetwork =
     /// generator with the network seed, draws W and B, and the masks and later draws continue
     /// from that stream; otherwise layers draw from their own generator seeded once.
     let forwardTrain (rng: Rng) (net: NeuralNetwork<'T>) (x: Tensor<'T>) : Tensor<'T> * Trace<'T> * NeuralNetwork<'T> * Rng =
-        Shape.checkRank "NeuralNetwork.forward" "input" 2 x.Dims
+        Shape.checkRankAtLeast "NeuralNetwork.forward" "input" 2 x.Dims
         let mutable rng = rng
         let mutable layerRng = Rng.seed net.Seed
         let mutable h = x
@@ -148,22 +220,24 @@ module NeuralNetwork =
                     match net.Params with
                     | Some ps -> ps.[i]
                     | None when net.Seeding = Seeding.Book ->
-                        let p, r = initLayer layer h.Dims.[1] (Rng.seed net.Seed)
-                        rng <- r
-                        p
+                        // Layers without parameters draw nothing and leave the stream alone.
+                        match layer with
+                        | Layer.Dense _ | Layer.Conv2D _ ->
+                            let p, r = initLayer layer h.Dims (Rng.seed net.Seed)
+                            rng <- r
+                            p
+                        | _ -> LayerParams.NoParams
                     | None ->
-                        let p, r = initLayer layer h.Dims.[1] layerRng
+                        let p, r = initLayer layer h.Dims layerRng
                         layerRng <- r
                         p
-                match layer, p with
-                | Layer.Dense spec, LayerParams.Dense dp ->
-                    let y, c, r = Dense.forwardTrain spec dp rng h
-                    rng <- r
-                    h <- y
-                    yield p, LayerCache.Dense c ]
+                let y, c, r = layerForwardTrain layer p rng h
+                rng <- r
+                h <- y
+                yield p, c ]
         h, { Caches = List.map snd steps }, { net with Params = Some (List.map fst steps) }, rng
 
-    /// x: [batch; features] -> [batch; outputs] (inference).
+    /// x: [batch; ...] -> the network's output (inference).
     let forward (net: NeuralNetwork<'T>) (x: Tensor<'T>) = forwardTrace net x |> fst
 
     /// The backward pass, last layer first. The first layer's input gradient, which training
@@ -174,7 +248,7 @@ module NeuralNetwork =
         let ps = paramsOf "NeuralNetwork.backward" net
         let recycled =
             match reuse with
-            | ValueSome gs when gs.Length = ps.Length -> gs |> List.map (function LayerGrads.Dense g -> ValueSome g)
+            | ValueSome gs when gs.Length = ps.Length -> gs |> List.map (function LayerGrads.Dense g -> ValueSome g | _ -> ValueNone)
             | _ -> List.replicate ps.Length ValueNone
         let mutable g = dy
         let grads =
@@ -182,13 +256,31 @@ module NeuralNetwork =
             |> List.indexed
             |> List.rev
             |> List.map (fun (i, (layer, p, (c, old))) ->
+                let first = i = 0 && not withInputGradient
                 match layer, p, c with
-                | Layer.Dense spec, LayerParams.Dense dp, LayerCache.Dense dc when i = 0 && not withInputGradient ->
+                | Layer.Dense spec, LayerParams.Dense dp, LayerCache.Dense dc when first ->
                     LayerGrads.Dense (Dense.gradientsReusing old spec dp dc g |> snd)
                 | Layer.Dense spec, LayerParams.Dense dp, LayerCache.Dense dc ->
                     let dx, dg = Dense.backwardReusing old spec dp dc g
                     g <- dx
-                    LayerGrads.Dense dg)
+                    LayerGrads.Dense dg
+                | Layer.Conv2D spec, LayerParams.Conv2D cp, LayerCache.Conv2D cc when first ->
+                    LayerGrads.Conv2D (Conv2D.parameterGradients spec cp cc g)
+                | Layer.Conv2D spec, LayerParams.Conv2D cp, LayerCache.Conv2D cc ->
+                    let dx, dg = Conv2D.backward spec cp cc g
+                    g <- dx
+                    LayerGrads.Conv2D dg
+                | _, _, LayerCache.Input _ when first -> LayerGrads.NoGrads
+                | Layer.MaxPool2D (kernel, stride), _, LayerCache.Input x ->
+                    g <- MaxPool2d.backward kernel stride x g
+                    LayerGrads.NoGrads
+                | Layer.AvgPool2D (kernel, stride), _, LayerCache.Input x ->
+                    g <- AvgPool2d.backward kernel stride x g
+                    LayerGrads.NoGrads
+                | Layer.Flatten, _, LayerCache.Input x ->
+                    g <- Flatten.backward x g
+                    LayerGrads.NoGrads
+                | _ -> raise (InvalidOperationException(sprintf "NeuralNetwork.backward: the trace does not belong to layer %A" layer)))
             |> List.rev
         g, grads
 
@@ -222,28 +314,45 @@ module NeuralNetwork =
         Shape.checkSameRows "NeuralNetwork.loss" "x" x.Dims "y" y.Dims
         Loss.forward net.Loss (forward net x) y
 
-    /// Every parameter tensor in layer order (W then B for a dense layer).
+    let private tensorsOf (p: LayerParams<'T>) : Tensor<'T> list =
+        match p with
+        | LayerParams.Dense p -> [ p.W; p.B ]
+        | LayerParams.Conv2D p -> p.W :: Option.toList p.B
+        | LayerParams.NoParams -> []
+
+    /// Every parameter tensor in layer order (W then B for a dense or convolutional layer;
+    /// nothing for pooling and flatten).
     let parameters (net: NeuralNetwork<'T>) : Tensor<'T> list =
-        paramsOf "NeuralNetwork.parameters" net
-        |> List.collect (function LayerParams.Dense p -> [ p.W; p.B ])
+        paramsOf "NeuralNetwork.parameters" net |> List.collect tensorsOf
 
     /// Every gradient tensor, in the order of `parameters`.
     let gradients (grads: LayerGrads<'T> list) : Tensor<'T> list =
-        grads |> List.collect (function LayerGrads.Dense g -> [ g.dW; g.dB ])
+        grads
+        |> List.collect (function
+            | LayerGrads.Dense g -> [ g.dW; g.dB ]
+            | LayerGrads.Conv2D g -> g.dW :: Option.toList g.dB
+            | LayerGrads.NoGrads -> [])
 
     /// The network with new parameter tensors, given in the order of `parameters`.
     /// <exception cref="ShapeMismatchException">when a tensor's shape differs from the one it replaces.</exception>
     let withParameters (tensors: Tensor<'T> list) (net: NeuralNetwork<'T>) : NeuralNetwork<'T> =
-        let ps = paramsOf "NeuralNetwork.withParameters" net
-        let expected = List.sumBy (function LayerParams.Dense _ -> 2) ps
+        let op = "NeuralNetwork.withParameters"
+        let ps = paramsOf op net
+        let expected = ps |> List.sumBy (tensorsOf >> List.length)
         if tensors.Length <> expected then
-            raise (ShapeMismatchException("NeuralNetwork.withParameters", sprintf "%d tensors" expected, sprintf "%d tensors" tensors.Length))
-        let rec rebuild ps ts =
+            raise (ShapeMismatchException(op, sprintf "%d tensors" expected, sprintf "%d tensors" tensors.Length))
+        let same (name: string) (old: Tensor<'T>) (t: Tensor<'T>) =
+            Shape.checkSame op name old.Dims ("new " + name) t.Dims
+            t
+        let rec rebuild ps (ts: Tensor<'T> list) =
             match ps, ts with
             | [], _ -> []
             | LayerParams.Dense p :: rest, w :: b :: ts ->
-                Shape.checkSame "NeuralNetwork.withParameters" "W" p.W.Dims "new W" (w: Tensor<'T>).Dims
-                Shape.checkSame "NeuralNetwork.withParameters" "B" p.B.Dims "new B" (b: Tensor<'T>).Dims
-                LayerParams.Dense { W = w; B = b } :: rebuild rest ts
-            | _ -> raise (ShapeMismatchException("NeuralNetwork.withParameters", "one tensor per parameter", "too few"))
+                LayerParams.Dense { W = same "W" p.W w; B = same "B" p.B b } :: rebuild rest ts
+            | LayerParams.Conv2D ({ B = Some b0 } as p) :: rest, w :: b :: ts ->
+                LayerParams.Conv2D { W = same "W" p.W w; B = Some (same "B" b0 b) } :: rebuild rest ts
+            | LayerParams.Conv2D ({ B = None } as p) :: rest, w :: ts ->
+                LayerParams.Conv2D { W = same "W" p.W w; B = None } :: rebuild rest ts
+            | LayerParams.NoParams :: rest, ts -> LayerParams.NoParams :: rebuild rest ts
+            | _ -> raise (ShapeMismatchException(op, "one tensor per parameter", "too few"))
         { net with Params = Some (rebuild ps tensors) }

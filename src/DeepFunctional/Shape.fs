@@ -42,10 +42,12 @@ module Shape =
         if row.[0] <> 1 || row.[1] <> x.[1] then
             raise (ShapeMismatchException(op, sprintf "bias of shape 1x%d for input %s" x.[1] (format x), sprintf "bias %s" (format row)))
 
-    /// Checks that two matrices have the same number of rows (inputs against targets).
+    /// Checks that two tensors of rank 2 or more have the same number of rows (samples: inputs
+    /// against targets).
     let checkSameRows (op: string) (nameA: string) (a: int[]) (nameB: string) (b: int[]) =
-        checkRank op nameA 2 a
-        checkRank op nameB 2 b
+        for name, s in [ nameA, a; nameB, b ] do
+            if s.Length < 2 then
+                raise (ShapeMismatchException(op, sprintf "%s of rank 2 or more" name, sprintf "%s of shape %s" name (format s)))
         if a.[0] <> b.[0] then
             raise (ShapeMismatchException(op, sprintf "%s with %d rows like %s (%s)" nameB a.[0] nameA (format a), sprintf "%s of shape %s" nameB (format b)))
 
@@ -54,6 +56,12 @@ module Shape =
         checkRank op name 2 shape
         if shape.[1] <> cols then
             raise (ShapeMismatchException(op, sprintf "%s with %d columns" name cols, sprintf "%s of shape %s" name (format shape)))
+
+    /// Checks that b has the same dimensions as a after the first (rows of samples of the same shape).
+    let checkSameSample (op: string) (nameA: string) (a: int[]) (nameB: string) (b: int[]) =
+        if a.Length <> b.Length || a.Length = 0 || Array.sub a 1 (a.Length - 1) <> Array.sub b 1 (b.Length - 1) then
+            let sample (s: int[]) = if s.Length = 0 then "a scalar" else "samples of " + format (Array.sub s 1 (s.Length - 1))
+            raise (ShapeMismatchException(op, sprintf "%s with %s like %s (%s)" nameB (sample a) nameA (format a), sprintf "%s" (format b)))
 
     /// Checks that a shape has at least the given rank.
     let checkRankAtLeast (op: string) (name: string) (rank: int) (shape: int[]) =

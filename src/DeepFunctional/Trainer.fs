@@ -74,6 +74,20 @@ type FitResult<'T> =
       /// The generator after training (to continue a seeded run).
       Rng: Rng }
 
+/// How a caller watches a fit as it runs (see `Trainer.fitMonitored`).
+type FitMonitor<'T> =
+    { /// Sees every batch, epoch and evaluation.
+      OnEvent: TrainingEvent -> unit
+      /// Every this many batches within an epoch (0: never), `OnCheck` is called; not after
+      /// an epoch's last batch, which the epoch's own evaluation follows (the book's
+      /// `conv_testing` prints after 100, 200, … 900 of 1,000 batches).
+      CheckEvery: int
+      /// Called with the 1-based epoch, the number of batches trained in it so far, and a copy
+      /// of the network as training has left it (the caller may keep it).
+      OnCheck: int -> int -> NeuralNetwork<'T> -> unit
+      /// Checked between batches (OperationCanceledException).
+      Cancellation: CancellationToken }
+
 /// The training loop of the book's `Trainer`, as a pure function with an event callback.
 [<RequireQualifiedAccess>]
 module Trainer =
@@ -97,8 +111,10 @@ module Trainer =
             raise (InvalidValueException(op, "a seed in 0..4294967295", string o.Seed))
         Shape.checkSameRows op "x_train" xTrain.Dims "y_train" yTrain.Dims
         Shape.checkSameRows op "x_test" xTest.Dims "y_test" yTest.Dims
-        Shape.checkColumns op "x_test" xTrain.Dims.[1] xTest.Dims
-        Shape.checkColumns op "y_test" yTrain.Dims.[1] yTest.Dims
+        Shape.checkRankAtLeast op "x_train" 2 xTrain.Dims
+        Shape.checkRankAtLeast op "y_train" 2 yTrain.Dims
+        Shape.checkSameSample op "x_train" xTrain.Dims "x_test" xTest.Dims
+        Shape.checkSameSample op "y_train" yTrain.Dims "y_test" yTest.Dims
         if xTrain.Dims.[0] = 0 then raise (InvalidValueException(op, "at least one training row", "none"))
         if xTest.Dims.[0] = 0 then raise (InvalidValueException(op, "at least one test row", "none"))
         for name, t in [ "x_train", xTrain; "y_train", yTrain; "x_test", xTest; "y_test", yTest ] do
@@ -114,10 +130,17 @@ module Trainer =
     /// `EvalEvery` epochs computes the test loss in inference mode, and at the end of each epoch
     /// decays the learning rate if the optimizer has a decay; with early stopping, the first
     /// evaluation that does not improve ends training and the model chosen by
-    /// `EarlyStoppingModel` is kept. `onEvent` sees every batch, epoch and evaluation; the
+    /// `EarlyStoppingModel` is kept. The monitor's `OnEvent` sees every batch, epoch and
+    /// evaluation, its `OnCheck` a copy of the network every `CheckEvery` batches, and its
     /// cancellation token is checked between batches (OperationCanceledException).
-    let fitWith (onEvent: TrainingEvent -> unit) (cancellation: CancellationToken) (options: FitOptions) (optimizer: Optimizer)
-                (net: NeuralNetwork<'T>) (xTrain: Tensor<'T>) (yTrain: Tensor<'T>) (xTest: Tensor<'T>) (yTest: Tensor<'T>) : FitResult<'T> =
+    /// Inputs may be of any rank ([rows; features] for dense networks, [rows; channels; h; w]
+    /// for convolutional ones); targets are [rows; outputs].
+    let fitMonitored (monitor: FitMonitor<'T>) (options: FitOptions) (optimizer: Optimizer)
+                     (net: NeuralNetwork<'T>) (xTrain: Tensor<'T>) (yTrain: Tensor<'T>) (xTest: Tensor<'T>) (yTest: Tensor<'T>) : FitResult<'T> =
+        if monitor.CheckEvery < 0 then
+            raise (InvalidValueException("Trainer.fit", "a check interval of 0 (never) or more batches", string monitor.CheckEvery))
+        let onEvent = monitor.OnEvent
+        let cancellation = monitor.Cancellation
         validate options net xTrain yTrain xTest yTest
         let n = xTrain.Dims.[0]
         let batches = (n + options.BatchSize - 1) / options.BatchSize
@@ -161,6 +184,8 @@ module Trainer =
                 gradients <- ValueSome r.Gradients
                 state <- Optimizer.stepInPlace optimizer state (NeuralNetwork.parameters net) (NeuralNetwork.gradients r.Gradients)
                 onEvent (BatchCompleted(epoch, b + 1, batches, r.Loss))
+                if monitor.CheckEvery > 0 && (b + 1) % monitor.CheckEvery = 0 && b + 1 < batches then
+                    monitor.OnCheck epoch (b + 1) (own net)
             onEvent (EpochCompleted(epoch, options.Epochs))
             if epoch % options.EvalEvery = 0 then
                 let loss = NeuralNetwork.loss net xTest yTest
@@ -190,6 +215,12 @@ module Trainer =
           Evaluations = List.rev evaluations
           StoppedEarlyAt = stoppedAt
           Rng = rng }
+
+    /// `fitMonitored` with an event callback and a cancellation token, and no checks.
+    let fitWith (onEvent: TrainingEvent -> unit) (cancellation: CancellationToken) (options: FitOptions) (optimizer: Optimizer)
+                (net: NeuralNetwork<'T>) (xTrain: Tensor<'T>) (yTrain: Tensor<'T>) (xTest: Tensor<'T>) (yTest: Tensor<'T>) : FitResult<'T> =
+        let monitor = { OnEvent = onEvent; CheckEvery = 0; OnCheck = (fun _ _ _ -> ()); Cancellation = cancellation }
+        fitMonitored monitor options optimizer net xTrain yTrain xTest yTest
 
     /// `fitWith` without events or cancellation.
     let fit (options: FitOptions) (optimizer: Optimizer) (net: NeuralNetwork<'T>) (xTrain: Tensor<'T>) (yTrain: Tensor<'T>) (xTest: Tensor<'T>) (yTest: Tensor<'T>) =

@@ -57,6 +57,7 @@ let tests =
             let expectedMask, _ = Rng.binomial 1 0.8 20 afterB1
             match trace.Caches.Head with
             | LayerCache.Dense c -> Expect.equal (c.Mask.Value.ToArray()) (Array.map float expectedMask) "mask after W1 and B1"
+            | other -> failtestf "expected a dense layer's cache, got %A" other
             // then seed(42) again for layer 2: W2 = randn(4, 2), B2 = randn(1, 2); training goes on from there
             let _, afterLayer2 = Rng.standardNormals 10 (Rng.seed 42L)
             Expect.equal rng afterLayer2 "the stream after the last layer's draws"

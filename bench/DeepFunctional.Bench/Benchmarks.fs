@@ -20,7 +20,11 @@ module Timing =
     /// Warm-up time before any measurement (lets tiered compilation and the thread pool settle:
     /// with 300 ms, a training step still ran partly in tier-0 code on two cores and measured
     /// twice its steady-state time).
-    let warmup = TimeSpan.FromMilliseconds 2000.0
+    /// The environment variable DF_BENCH_WARMUP_MS overrides it (e.g. for profiling).
+    let warmup =
+        match Environment.GetEnvironmentVariable "DF_BENCH_WARMUP_MS" |> Option.ofObj |> Option.bind (fun v -> match Double.TryParse v with | true, ms -> Some ms | _ -> None) with
+        | Some ms -> TimeSpan.FromMilliseconds ms
+        | None -> TimeSpan.FromMilliseconds 2000.0
 
     /// Each timed repetition runs the operation this long at least.
     let minRepetition = TimeSpan.FromMilliseconds 50.0

@@ -83,8 +83,24 @@ let private mlpEpoch<'T when 'T :> IFloatingPointIeee754<'T>> () =
         Trainer.fitWith ignore CancellationToken.None options (Optimizer.sgdMomentum 0.1 0.9) (mlpNet<'T> ()) x y xt yt |> ignore)
     / float epochs
 
+/// The book's chapter-5 network without dropout: Conv2D(16, 5x5, Tanh, flatten) → Dense(10),
+/// softmax cross-entropy, SGD with momentum 0.9.
+let private cnnNet<'T when 'T :> IFloatingPointIeee754<'T>> () : NeuralNetwork<'T> =
+    NeuralNetwork.create
+        [ Layer.Conv2D (Conv2D.create 16 5 Activation.Tanh |> Conv2D.withWeightInit WeightInit.Glorot |> Conv2D.withFlatten true)
+          Layer.Dense (Dense.create 10 Activation.Linear |> Dense.withWeightInit WeightInit.Glorot) ]
+        Loss.softmaxCrossEntropy 190119L
+
+/// Seconds per 1,000 training images of the chapter-5 network (batch 60 of 28x28 images): a
+/// training step (forward, backward, in-place update) over successive batches, as `stepper`.
+let private cnnPer1000<'T when 'T :> IFloatingPointIeee754<'T>> () =
+    let x, y = data<'T> 6000 784 10
+    let x = Tensor.reshape [| 6000; 1; 28; 28 |] x
+    1000.0 / 60.0 * Timing.secondsPerCall (stepper (Optimizer.sgdMomentum 0.01 0.9) 60 (cnnNet<'T> ()) x y)
+
 /// One benchmark per precision: `boston.*.usec_per_step`, `boston.*.bytes_per_step`,
-/// `mlp.*.usec_per_step`, `mlp.*.bytes_per_step` and `mlp.*.sec_per_epoch`.
+/// `mlp.*.usec_per_step`, `mlp.*.bytes_per_step`, `mlp.*.sec_per_epoch`,
+/// `cnn.*.sec_per_1000_images` and `cnn.*.bytes_per_step`.
 let all : Benchmark list =
     [ for p in [ "f64"; "f32" ] do
         let single = p = "f32"
@@ -97,4 +113,11 @@ let all : Benchmark list =
         yield { Name = sprintf "mlp.%s.bytes_per_step" p; Unit = "bytes"
                 Measure = fun () -> bytesPerCall (if single then mlpStep<float32> () else mlpStep<float> ()) }
         yield { Name = sprintf "mlp.%s.sec_per_epoch" p; Unit = "s"
-                Measure = fun () -> if single then mlpEpoch<float32> () else mlpEpoch<float> () } ]
+                Measure = fun () -> if single then mlpEpoch<float32> () else mlpEpoch<float> () }
+        yield { Name = sprintf "cnn.%s.sec_per_1000_images" p; Unit = "s"
+                Measure = fun () -> if single then cnnPer1000<float32> () else cnnPer1000<float> () }
+        yield { Name = sprintf "cnn.%s.bytes_per_step" p; Unit = "bytes"
+                Measure = fun () ->
+                    let x, y = data<float32> 600 784 10
+                    if single then bytesPerCall (stepper (Optimizer.sgdMomentum 0.01 0.9) 60 (cnnNet<float32> ()) (Tensor.reshape [| 600; 1; 28; 28 |] x) y)
+                    else bytesPerCall (stepper (Optimizer.sgdMomentum 0.01 0.9) 60 (cnnNet<float> ()) (Tensor.reshape [| 600; 1; 28; 28 |] (Tensor.convert<float32, float> x)) (Tensor.convert<float32, float> y)) } ]

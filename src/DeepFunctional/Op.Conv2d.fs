@@ -110,6 +110,13 @@ module Conv2d =
         | (:? (float32[]) as a), (:? (float32[]) as b), (:? (float32[]) as c) -> Gemm.multiplyWithThreads threads transA transB m n k a b c
         | _ -> raise (NotSupportedException(sprintf "Conv2d: expected float or float32 elements, got %s" typeof<'T>.Name))
 
+    /// C (m×n) = A (m×k) · B (n×k)ᵀ by dot products of rows (no packing) at the concrete element type.
+    let private dots (m: int) (n: int) (k: int) (a: 'T[]) (b: 'T[]) (c: 'T[]) =
+        match box a, box b, box c with
+        | (:? (float[]) as a), (:? (float[]) as b), (:? (float[]) as c) -> Gemm.multiplyDots m n k a b c
+        | (:? (float32[]) as a), (:? (float32[]) as b), (:? (float32[]) as c) -> Gemm.multiplyDots m n k a b c
+        | _ -> raise (NotSupportedException(sprintf "Conv2d: expected float or float32 elements, got %s" typeof<'T>.Name))
+
     /// Checks the shapes and the geometry and returns the plan of the call.
     let private plan (op: string) (g: Conv2dGeometry) (w: int[]) (x: int[]) : ConvPlan =
         let n, c, h, wd, cout, k = Shape.checkConv2d op x w
@@ -331,9 +338,10 @@ module Conv2d =
                                 for oh in 0 .. p.OH - 1 do
                                     Array.Copy(dys, src + oh * p.OW, dyc, dst + oh * p.Pitch, p.OW)
                                     Span<'T>(dyc, dst + oh * p.Pitch + p.OW, p.Pitch - p.OW).Clear()
-                    // dWᵀ (C·K·K × Cout) = patches (C·K·K × width) · dyᵀ: faster than dy·patchesᵀ
-                    // for the book's shapes, and the transpose of the small result is cheap.
-                    gemm threads false true p.Ckk p.Cout width cols dyc partials.[chunk]
+                    // dWᵀ (C·K·K × Cout) = patches (C·K·K × width) · dyᵀ: every element a dot
+                    // product of two contiguous rows over the chunk's pixels. Packing both for the
+                    // blocked product cost more than the multiply (a small result, a long depth).
+                    dots p.Ckk p.Cout width cols dyc partials.[chunk]
                     if wantDx then
                         // dcols (C·K·K × width) = Wᵀ · dy, written over the patches no longer needed.
                         gemm threads true false p.Ckk width p.Cout wm dyc cols

@@ -263,6 +263,21 @@ let private edgeTests =
           Expect.equal (c |> Array.map float) [| 0.5; 7.0; 2.0; 16.0 |] "the product"
       } ]
 
+/// `Gemm.multiplyDots` (C = A·Bᵀ by dot products of rows) against the naive product, on
+/// shapes with edge blocks in both dimensions and depths with and without a vector tail.
+let private dotsTests =
+    [ for m, n, k in [ 1, 1, 1; 25, 16, 1792; 7, 5, 33; 4, 4, 16; 3, 9, 1000; 16, 25, 47 ] do
+          test (sprintf "Gemm.multiplyDots matches the naive A·Bᵀ for %dx%d over a depth of %d in both precisions" m n k) {
+              let dots32 (_: bool) (_: bool) m n k (a: float32[]) (b: float32[]) (c: float32[]) = Gemm.multiplyDots m n k a b c
+              let dots64 (_: bool) (_: bool) m n k (a: float[]) (b: float[]) (c: float[]) = Gemm.multiplyDots m n k a b c
+              checkAgainstNaive float32 float singleTolerance 11 false true m n k dots32
+              checkAgainstNaive id id doubleTolerance 12 false true m n k dots64
+          }
+      test "Gemm.multiplyDots refuses arrays shorter than the shapes need, naming itself" {
+          let e = raises<ShapeMismatchException> "A too short" (fun () -> Gemm.multiplyDots 2 2 3 (Array.zeroCreate<float> 5) (Array.zeroCreate 6) (Array.zeroCreate 4))
+          Expect.equal e.Operation "Gemm.multiplyDots" "operation"
+      } ]
+
 [<Tests>]
 let tests =
-    testList "Gemm" (naiveTests @ determinismTests @ errorTests @ edgeTests)
+    testList "Gemm" (naiveTests @ determinismTests @ errorTests @ edgeTests @ dotsTests)

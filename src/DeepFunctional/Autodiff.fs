@@ -32,8 +32,8 @@ type Var<'T> internal (value: Tensor<'T>, parents: Var<'T>[], backward: Tensor<'
 /// visits each value once, in reverse topological order, and a value used several times
 /// receives the sum of the gradients of its uses.
 ///
-/// Example: `Autodiff.gradients (fun [ w; b ] -> Autodiff.addRow (Autodiff.matmul (Autodiff.constant x) w) b
-/// |> Autodiff.softmaxCrossEntropy y) [ w; b ]` returns the loss and [dW; dB].
+/// Example: `Autodiff.gradients (fun ps -> Autodiff.addRow (Autodiff.matmul (Autodiff.constant x) ps.[0]) ps.[1]
+/// |> Autodiff.softmaxCrossEntropy y) [ w; b ]` returns the loss of a linear layer and [dW; dB].
 [<RequireQualifiedAccess>]
 module Autodiff =
 

@@ -66,7 +66,7 @@ module internal RecurrentKernel =
         if inputs < 1 || hidden < 1 || outputs < 1 then
             raise (InvalidValueException(op, "inputs, hidden and outputs of at least 1", sprintf "inputs %d, hidden %d, outputs %d" inputs hidden outputs))
 
-    /// `count` draws of normal(0, scale) as a tensor of the given shape.
+    /// A tensor of the given shape filled row-major with draws of normal(0, scale).
     let draw<'T when 'T :> IFloatingPointIeee754<'T>> (scale: float) (shape: int[]) (rng: Rng) : Tensor<'T> * Rng =
         let values, rng = Rng.normal 0.0 scale (Shape.count shape) rng
         Tensor.ofFloats shape values, rng

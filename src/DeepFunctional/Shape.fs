@@ -85,3 +85,22 @@ module Shape =
         checkRank op "bias [channels]" 1 bias
         if bias.[0] <> x.[1] then
             raise (ShapeMismatchException(op, sprintf "bias of shape %d for input %s" x.[1] (format x), sprintf "bias of shape %s" (format bias)))
+
+    /// Checks that a shape is exactly the expected one (a recurrent state against its cell,
+    /// a parameter against its layout).
+    let checkExact (op: string) (name: string) (expected: int[]) (actual: int[]) =
+        if expected <> actual then
+            raise (ShapeMismatchException(op, sprintf "%s of shape %s" name (format expected), sprintf "%s of shape %s" name (format actual)))
+
+    /// Checks that a shape holds exactly one element (a scalar, of any rank).
+    let checkScalar (op: string) (name: string) (shape: int[]) =
+        if count shape <> 1 then
+            raise (ShapeMismatchException(op, sprintf "%s with a single element" name, sprintf "%s of shape %s" name (format shape)))
+
+    /// Checks that two shapes agree in every dimension but the first (tensors stacked along
+    /// their rows).
+    let checkSameTrailing (op: string) (nameA: string) (a: int[]) (nameB: string) (b: int[]) =
+        checkRankAtLeast op nameA 1 a
+        if b.Length <> a.Length || b.[1..] <> a.[1..] then
+            let trailing = if a.Length <= 1 then "no further dimensions" else format a.[1..]
+            raise (ShapeMismatchException(op, sprintf "%s with the trailing dimensions of %s (%s)" nameB nameA trailing, sprintf "%s of shape %s" nameB (format b)))

@@ -14,7 +14,7 @@ module Sigmoid =
     /// dx = dy·y·(1−y), from forward's output y.
     let backward<'T when 'T :> IFloatingPointIeee754<'T>> (y: Tensor<'T>) (dy: Tensor<'T>) =
         Shape.checkSame "Sigmoid.backward" "output" y.Dims "dy" dy.Dims
-        let out = Array.zeroCreate<'T> y.Length
+        let out = GC.AllocateUninitializedArray<'T> y.Length
         let ys = ReadOnlySpan<'T>(y.Data)
         // y·(1−y) first, then times dy: the book's order of rounding.
         Tensors.TensorPrimitives.Subtract('T.One, ys, Span<'T>(out))
@@ -44,7 +44,7 @@ module Tanh =
     /// dx = dy·(1−y²), from forward's output y.
     let backward<'T when 'T :> IFloatingPointIeee754<'T>> (y: Tensor<'T>) (dy: Tensor<'T>) =
         Shape.checkSame "Tanh.backward" "output" y.Dims "dy" dy.Dims
-        let out = Array.zeroCreate<'T> y.Length
+        let out = GC.AllocateUninitializedArray<'T> y.Length
         let ys = ReadOnlySpan<'T>(y.Data)
         Tensors.TensorPrimitives.Multiply(ys, ys, Span<'T>(out))
         Tensors.TensorPrimitives.Subtract('T.One, ReadOnlySpan<'T>(out), Span<'T>(out))

@@ -277,7 +277,8 @@ module Conv2d =
     /// than the padded image.</exception>
     let forward<'T when 'T :> IFloatingPointIeee754<'T>> (g: Conv2dGeometry) (w: Tensor<'T>) (x: Tensor<'T>) : Tensor<'T> =
         let p = plan "Conv2d.forward" g w.Dims x.Dims
-        let y = Array.zeroCreate<'T> (p.N * p.Cout * p.OH * p.OW)
+        // Every element is written below: no need to zero the (often large) array first.
+        let y = GC.AllocateUninitializedArray<'T> (p.N * p.Cout * p.OH * p.OW)
         if p.N > 0 && p.Cout > 0 then
             let wm = kernelMatrix p w.Data
             let xs = x.Data

@@ -124,27 +124,27 @@ module Tensor =
     /// Elementwise a + b.
     let add (a: Tensor<'T>) (b: Tensor<'T>) =
         Shape.checkSame "Tensor.add" "a" a.Dims "b" b.Dims
-        let out = Array.zeroCreate a.Length
+        let out = GC.AllocateUninitializedArray<'T> a.Length
         TensorPrimitives.Add(ReadOnlySpan<'T>(a.Data), ReadOnlySpan<'T>(b.Data), Span<'T>(out))
         Tensor<'T>(a.Dims, out)
 
     /// Elementwise a − b.
     let sub (a: Tensor<'T>) (b: Tensor<'T>) =
         Shape.checkSame "Tensor.sub" "a" a.Dims "b" b.Dims
-        let out = Array.zeroCreate a.Length
+        let out = GC.AllocateUninitializedArray<'T> a.Length
         TensorPrimitives.Subtract(ReadOnlySpan<'T>(a.Data), ReadOnlySpan<'T>(b.Data), Span<'T>(out))
         Tensor<'T>(a.Dims, out)
 
     /// Elementwise (Hadamard) product a ⊙ b.
     let mul (a: Tensor<'T>) (b: Tensor<'T>) =
         Shape.checkSame "Tensor.mul" "a" a.Dims "b" b.Dims
-        let out = Array.zeroCreate a.Length
+        let out = GC.AllocateUninitializedArray<'T> a.Length
         TensorPrimitives.Multiply(ReadOnlySpan<'T>(a.Data), ReadOnlySpan<'T>(b.Data), Span<'T>(out))
         Tensor<'T>(a.Dims, out)
 
     /// Every element times a scalar.
     let scale (s: 'T) (t: Tensor<'T>) =
-        let out = Array.zeroCreate t.Length
+        let out = GC.AllocateUninitializedArray<'T> t.Length
         TensorPrimitives.Multiply(ReadOnlySpan<'T>(t.Data), s, Span<'T>(out))
         Tensor<'T>(t.Dims, out)
 
@@ -152,37 +152,37 @@ module Tensor =
     /// `axpy (−lr) grad param` is the SGD step `param − lr·grad`.
     let axpy (s: 'T) (x: Tensor<'T>) (y: Tensor<'T>) =
         Shape.checkSame "Tensor.axpy" "y" y.Dims "x" x.Dims
-        let out = Array.zeroCreate x.Length
+        let out = GC.AllocateUninitializedArray<'T> x.Length
         TensorPrimitives.MultiplyAdd(ReadOnlySpan<'T>(x.Data), s, ReadOnlySpan<'T>(y.Data), Span<'T>(out))
         Tensor<'T>(x.Dims, out)
 
     /// Elementwise logistic sigmoid 1/(1+e^−x).
     let sigmoid (t: Tensor<'T>) =
-        let out = Array.zeroCreate t.Length
+        let out = GC.AllocateUninitializedArray<'T> t.Length
         TensorPrimitives.Sigmoid(ReadOnlySpan<'T>(t.Data), Span<'T>(out))
         Tensor<'T>(t.Dims, out)
 
     /// Elementwise hyperbolic tangent.
     let tanh (t: Tensor<'T>) =
-        let out = Array.zeroCreate t.Length
+        let out = GC.AllocateUninitializedArray<'T> t.Length
         TensorPrimitives.Tanh(ReadOnlySpan<'T>(t.Data), Span<'T>(out))
         Tensor<'T>(t.Dims, out)
 
     /// Elementwise max(x, 0).
     let relu<'T when 'T :> IFloatingPointIeee754<'T>> (t: Tensor<'T>) =
-        let out = Array.zeroCreate t.Length
+        let out = GC.AllocateUninitializedArray<'T> t.Length
         TensorPrimitives.Max<'T>(ReadOnlySpan<'T>(t.Data), 'T.Zero, Span<'T>(out))
         Tensor<'T>(t.Dims, out)
 
     /// Elementwise e^x.
     let exp (t: Tensor<'T>) =
-        let out = Array.zeroCreate t.Length
+        let out = GC.AllocateUninitializedArray<'T> t.Length
         TensorPrimitives.Exp(ReadOnlySpan<'T>(t.Data), Span<'T>(out))
         Tensor<'T>(t.Dims, out)
 
     /// Elementwise natural logarithm.
     let log (t: Tensor<'T>) =
-        let out = Array.zeroCreate t.Length
+        let out = GC.AllocateUninitializedArray<'T> t.Length
         TensorPrimitives.Log(ReadOnlySpan<'T>(t.Data), Span<'T>(out))
         Tensor<'T>(t.Dims, out)
 
@@ -209,7 +209,7 @@ module Tensor =
     /// <exception cref="ShapeMismatchException">when the inner dimensions differ.</exception>
     let matmul (a: Tensor<'T>) (b: Tensor<'T>) =
         let m, k, n = Shape.checkMatmul "Tensor.matmul" a.Dims b.Dims
-        let c = Array.zeroCreate (m * n)
+        let c = GC.AllocateUninitializedArray<'T> (m * n)
         gemm false false m n k a.Data b.Data c
         Tensor<'T>([| m; n |], c)
 
@@ -218,7 +218,7 @@ module Tensor =
         Shape.checkRank "Tensor.matmulTN" "left operand" 2 a.Dims
         let _, k, n = Shape.checkMatmul "Tensor.matmulTN" [| a.Dims.[1]; a.Dims.[0] |] b.Dims
         let m = a.Dims.[1]
-        let c = Array.zeroCreate (m * n)
+        let c = GC.AllocateUninitializedArray<'T> (m * n)
         gemm true false m n k a.Data b.Data c
         Tensor<'T>([| m; n |], c)
 
@@ -234,7 +234,7 @@ module Tensor =
             gemm true false m n k a.Data b.Data r.Data
             r
         | _ ->
-            let c = Array.zeroCreate (m * n)
+            let c = GC.AllocateUninitializedArray<'T> (m * n)
             gemm true false m n k a.Data b.Data c
             Tensor<'T>([| m; n |], c)
 
@@ -259,7 +259,7 @@ module Tensor =
         Shape.checkRank "Tensor.matmulNT" "right operand" 2 b.Dims
         let m, k, _ = Shape.checkMatmul "Tensor.matmulNT" a.Dims [| b.Dims.[1]; b.Dims.[0] |]
         let n = b.Dims.[0]
-        let c = Array.zeroCreate (m * n)
+        let c = GC.AllocateUninitializedArray<'T> (m * n)
         gemm false true m n k a.Data b.Data c
         Tensor<'T>([| m; n |], c)
 
@@ -267,7 +267,7 @@ module Tensor =
     let transpose (t: Tensor<'T>) =
         Shape.checkRank "Tensor.transpose" "tensor" 2 t.Dims
         let r, c = t.Dims.[0], t.Dims.[1]
-        let out = Array.zeroCreate t.Length
+        let out = GC.AllocateUninitializedArray<'T> t.Length
         for i in 0 .. r - 1 do
             for j in 0 .. c - 1 do
                 out.[j * r + i] <- t.Data.[i * c + j]
@@ -277,7 +277,7 @@ module Tensor =
     let addRow (x: Tensor<'T>) (row: Tensor<'T>) =
         Shape.checkRowBroadcast "Tensor.addRow" x.Dims row.Dims
         let m, n = x.Dims.[0], x.Dims.[1]
-        let out = Array.zeroCreate x.Length
+        let out = GC.AllocateUninitializedArray<'T> x.Length
         let r = ReadOnlySpan<'T>(row.Data)
         for i in 0 .. m - 1 do
             TensorPrimitives.Add(ReadOnlySpan<'T>(x.Data, i * n, n), r, Span<'T>(out, i * n, n))

@@ -762,6 +762,90 @@ module Gemm =
                 j0 <- j0 + 4
             i0 <- i0 + 4
 
+    /// Up to 16 rows of C = A·B over one 16-wide (float32; 8 for float64) column block:
+    /// `a` is A (m×k, row-major, m ≤ 16), `b` points at B's block in its first row (row
+    /// stride ldb), `c` at C's block (row stride ldc). Rows past m repeat row m − 1 and are
+    /// not stored. A small method of its own so the accumulators stay in registers.
+    let private smallMBlock512<'T when 'T :> IFloatingPointIeee754<'T> and 'T: unmanaged and 'T: (new: unit -> 'T) and 'T: struct and 'T :> ValueType>
+        (m: int) (k: int) (a: nativeptr<'T>) (b: nativeptr<'T>) (ldb: int) (c: nativeptr<'T>) (ldc: int) : unit =
+        optimizeNow ()
+        let row (r: int) = NativePtr.add a (min r (m - 1) * k)
+        let a0, a1, a2, a3 = row 0, row 1, row 2, row 3
+        let a4, a5, a6, a7 = row 4, row 5, row 6, row 7
+        let a8, a9, aA, aB = row 8, row 9, row 10, row 11
+        let aC, aD, aE, aF = row 12, row 13, row 14, row 15
+        let mutable c0 = Vector512<'T>.Zero
+        let mutable c1 = Vector512<'T>.Zero
+        let mutable c2 = Vector512<'T>.Zero
+        let mutable c3 = Vector512<'T>.Zero
+        let mutable c4 = Vector512<'T>.Zero
+        let mutable c5 = Vector512<'T>.Zero
+        let mutable c6 = Vector512<'T>.Zero
+        let mutable c7 = Vector512<'T>.Zero
+        let mutable c8 = Vector512<'T>.Zero
+        let mutable c9 = Vector512<'T>.Zero
+        let mutable cA = Vector512<'T>.Zero
+        let mutable cB = Vector512<'T>.Zero
+        let mutable cC = Vector512<'T>.Zero
+        let mutable cD = Vector512<'T>.Zero
+        let mutable cE = Vector512<'T>.Zero
+        let mutable cF = Vector512<'T>.Zero
+        let mutable bp = b
+        for p in 0 .. k - 1 do
+            let y = Vector512.Load bp
+            c0 <- fma512 (Vector512.Create(NativePtr.get a0 p)) y c0
+            c1 <- fma512 (Vector512.Create(NativePtr.get a1 p)) y c1
+            c2 <- fma512 (Vector512.Create(NativePtr.get a2 p)) y c2
+            c3 <- fma512 (Vector512.Create(NativePtr.get a3 p)) y c3
+            c4 <- fma512 (Vector512.Create(NativePtr.get a4 p)) y c4
+            c5 <- fma512 (Vector512.Create(NativePtr.get a5 p)) y c5
+            c6 <- fma512 (Vector512.Create(NativePtr.get a6 p)) y c6
+            c7 <- fma512 (Vector512.Create(NativePtr.get a7 p)) y c7
+            c8 <- fma512 (Vector512.Create(NativePtr.get a8 p)) y c8
+            c9 <- fma512 (Vector512.Create(NativePtr.get a9 p)) y c9
+            cA <- fma512 (Vector512.Create(NativePtr.get aA p)) y cA
+            cB <- fma512 (Vector512.Create(NativePtr.get aB p)) y cB
+            cC <- fma512 (Vector512.Create(NativePtr.get aC p)) y cC
+            cD <- fma512 (Vector512.Create(NativePtr.get aD p)) y cD
+            cE <- fma512 (Vector512.Create(NativePtr.get aE p)) y cE
+            cF <- fma512 (Vector512.Create(NativePtr.get aF p)) y cF
+            bp <- NativePtr.add bp ldb
+        let put (r: int) (v: Vector512<'T>) = if r < m then Vector512.Store(v, NativePtr.add c (r * ldc))
+        put 0 c0; put 1 c1; put 2 c2; put 3 c3; put 4 c4; put 5 c5; put 6 c6; put 7 c7
+        put 8 c8; put 9 c9; put 10 cA; put 11 cB; put 12 cC; put 13 cD; put 14 cE; put 15 cF
+
+    /// C (m×n) = A (m×k) · B (k×n) for row-major arrays and at most 16 rows (a convolution's
+    /// output channels over its patch columns): all rows of a column block are summed in
+    /// registers over the whole depth, B is read in place and A is broadcast, with no packing
+    /// (the blocked product wastes a third of its 12-row tiles on 16 rows and packs for a
+    /// depth of 25). Columns past the last full vector use a scalar loop. Single-threaded;
+    /// the blocked product on one thread for more rows or without 512-bit vectors. Each
+    /// element is summed over the depth in order, so the result depends only on the shapes.
+    let internal multiplySmallM<'T when 'T :> IFloatingPointIeee754<'T> and 'T: unmanaged and 'T: (new: unit -> 'T) and 'T: struct and 'T :> ValueType>
+        (m: int) (n: int) (k: int) (a: 'T[]) (b: 'T[]) (c: 'T[]) : unit =
+        if k < 0 || m < 0 || n < 0 || a.Length < m * k || b.Length < k * n || c.Length < m * n then
+            raise (ShapeMismatchException("Gemm.multiplySmallM", sprintf "A %dx%d, B %dx%d, C %dx%d" m k k n m n, sprintf "arrays of %d, %d and %d elements" a.Length b.Length c.Length))
+        if m = 0 || n = 0 then ()
+        elif k = 0 then Array.Fill(c, 'T.Zero, 0, m * n)
+        elif m > 16 || pathOf<'T> () <> 2 then
+            if pathOf<'T> () = 0 then direct false false m n k a b c else blocked (pathOf<'T> ()) 1 false false m n k a b c
+        else
+            let w = Vector512<'T>.Count
+            let full = n / w * w
+            use pa = fixed a
+            use pb = fixed b
+            use pc = fixed c
+            let mutable j = 0
+            while j < full do
+                smallMBlock512 m k pa (NativePtr.add pb j) n (NativePtr.add pc j) n
+                j <- j + w
+            for i in 0 .. m - 1 do
+                for jj in full .. n - 1 do
+                    let mutable s = 'T.Zero
+                    for p in 0 .. k - 1 do
+                        s <- 'T.FusedMultiplyAdd(a.[i * k + p], b.[p * n + jj], s)
+                    c.[i * n + jj] <- s
+
     /// C (m×n) = A (m×k) · B (n×k)ᵀ for row-major arrays, without packing (see `dots512`);
     /// the blocked product on one thread where 512-bit vectors are not accelerated. Size
     /// checks as `multiply` (C overwritten, not aliasing A or B).

@@ -117,6 +117,13 @@ module Conv2d =
         | (:? (float32[]) as a), (:? (float32[]) as b), (:? (float32[]) as c) -> Gemm.multiplyDots m n k a b c
         | _ -> raise (NotSupportedException(sprintf "Conv2d: expected float or float32 elements, got %s" typeof<'T>.Name))
 
+    /// C (m×n) = A (m×k) · B (k×n) for at most 16 rows (see `Gemm.multiplySmallM`) at the concrete element type.
+    let private smallM (m: int) (n: int) (k: int) (a: 'T[]) (b: 'T[]) (c: 'T[]) =
+        match box a, box b, box c with
+        | (:? (float[]) as a), (:? (float[]) as b), (:? (float[]) as c) -> Gemm.multiplySmallM m n k a b c
+        | (:? (float32[]) as a), (:? (float32[]) as b), (:? (float32[]) as c) -> Gemm.multiplySmallM m n k a b c
+        | _ -> raise (NotSupportedException(sprintf "Conv2d: expected float or float32 elements, got %s" typeof<'T>.Name))
+
     /// Checks the shapes and the geometry and returns the plan of the call.
     let private plan (op: string) (g: Conv2dGeometry) (w: int[]) (x: int[]) : ConvPlan =
         let n, c, h, wd, cout, k = Shape.checkConv2d op x w
@@ -292,7 +299,10 @@ module Conv2d =
                 let out = ArrayPool<'T>.Shared.Rent(p.Cout * width)
                 try
                     patches p xs i0 count padded cols
-                    gemm threads false false p.Cout width p.Ckk wm cols out
+                    // Few output channels (the book's 16, 14 and 7): every channel of a column
+                    // block summed in registers; the blocked product for more.
+                    if p.Cout <= 16 then smallM p.Cout width p.Ckk wm cols out
+                    else gemm threads false false p.Cout width p.Ckk wm cols out
                     for gi in 0 .. count - 1 do
                         for co in 0 .. p.Cout - 1 do
                             let src = co * width + gi * p.Q

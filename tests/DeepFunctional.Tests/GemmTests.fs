@@ -273,6 +273,17 @@ let private dotsTests =
               checkAgainstNaive float32 float singleTolerance 11 false true m n k dots32
               checkAgainstNaive id id doubleTolerance 12 false true m n k dots64
           }
+      for m, n, k in [ 1, 1, 1; 16, 1792, 25; 7, 33, 350; 3, 16, 2; 16, 15, 9; 17, 40, 5 ] do
+          test (sprintf "Gemm.multiplySmallM matches the naive A·B for %dx%d over a depth of %d in both precisions" m n k) {
+              let small32 (_: bool) (_: bool) m n k (a: float32[]) (b: float32[]) (c: float32[]) = Gemm.multiplySmallM m n k a b c
+              let small64 (_: bool) (_: bool) m n k (a: float[]) (b: float[]) (c: float[]) = Gemm.multiplySmallM m n k a b c
+              checkAgainstNaive float32 float singleTolerance 13 false false m n k small32
+              checkAgainstNaive id id doubleTolerance 14 false false m n k small64
+          }
+      test "Gemm.multiplySmallM refuses arrays shorter than the shapes need, naming itself" {
+          let e = raises<ShapeMismatchException> "B too short" (fun () -> Gemm.multiplySmallM 2 2 3 (Array.zeroCreate<float> 6) (Array.zeroCreate 5) (Array.zeroCreate 4))
+          Expect.equal e.Operation "Gemm.multiplySmallM" "operation"
+      }
       test "Gemm.multiplyDots refuses arrays shorter than the shapes need, naming itself" {
           let e = raises<ShapeMismatchException> "A too short" (fun () -> Gemm.multiplyDots 2 2 3 (Array.zeroCreate<float> 5) (Array.zeroCreate 6) (Array.zeroCreate 4))
           Expect.equal e.Operation "Gemm.multiplyDots" "operation"

@@ -137,21 +137,13 @@ module Conv2D =
     /// activation and flatten, as the book's layer does). Returns the output, the cache and the generator.
     let forwardTrain (spec: Conv2DSpec) (p: Conv2DParams<'T>) (rng: Rng) (x: Tensor<'T>) =
         let z, a, f = convolve "Conv2D.forward" spec p x
-        if spec.KeepProbability < 1.0 then
-            let mask, rng = Dropout.mask spec.KeepProbability f.Shape rng
-            let y = Dropout.forward spec.DropoutScaling spec.KeepProbability mask f
-            y, { X = x; Z = z; A = a; Y = y; Mask = Some mask }, rng
-        else
-            f, { X = x; Z = z; A = a; Y = f; Mask = None }, rng
+        let y, mask, rng = Dropout.train spec.DropoutScaling spec.KeepProbability rng f
+        y, { X = x; Z = z; A = a; Y = y; Mask = mask }, rng
 
     /// The gradient at the convolution's output z, from dy.
     let private dz (spec: Conv2DSpec) (cache: Conv2DCache<'T>) (dy: Tensor<'T>) =
         Shape.checkSame "Conv2D.backward" "output" cache.Y.Dims "dy" dy.Dims
-        let df =
-            match cache.Mask with
-            | Some mask -> Dropout.backward spec.DropoutScaling spec.KeepProbability mask dy
-            | None when spec.KeepProbability < 1.0 -> Dropout.infer spec.DropoutScaling spec.KeepProbability dy
-            | None -> dy
+        let df = Dropout.gradient spec.DropoutScaling spec.KeepProbability cache.Mask dy
         let da = if spec.Flatten then Flatten.backward cache.A df else df
         Activation.backward spec.Activation cache.Z cache.A da
 

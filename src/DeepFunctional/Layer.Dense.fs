@@ -109,21 +109,13 @@ module Dense =
     /// activation, as the book's Dense does). Returns the output, the cache and the generator.
     let forwardTrain (spec: DenseSpec) (p: DenseParams<'T>) (rng: Rng) (x: Tensor<'T>) =
         let z, a = affine "Dense.forward" spec p x
-        if spec.KeepProbability < 1.0 then
-            let mask, rng = Dropout.mask spec.KeepProbability a.Shape rng
-            let y = Dropout.forward spec.DropoutScaling spec.KeepProbability mask a
-            y, { X = x; Z = z; A = a; Y = y; Mask = Some mask }, rng
-        else
-            a, { X = x; Z = z; A = a; Y = a; Mask = None }, rng
+        let y, mask, rng = Dropout.train spec.DropoutScaling spec.KeepProbability rng a
+        y, { X = x; Z = z; A = a; Y = y; Mask = mask }, rng
 
     /// The gradient at the affine result z = X·W + B, from dy.
     let private dz (spec: DenseSpec) (cache: DenseCache<'T>) (dy: Tensor<'T>) =
         Shape.checkSame "Dense.backward" "output" cache.Y.Dims "dy" dy.Dims
-        let da =
-            match cache.Mask with
-            | Some mask -> Dropout.backward spec.DropoutScaling spec.KeepProbability mask dy
-            | None when spec.KeepProbability < 1.0 -> Dropout.infer spec.DropoutScaling spec.KeepProbability dy
-            | None -> dy
+        let da = Dropout.gradient spec.DropoutScaling spec.KeepProbability cache.Mask dy
         Activation.backward spec.Activation cache.Z cache.A da
 
     /// The parameter gradients, written into the buffers of `reuse` when given: the trainer

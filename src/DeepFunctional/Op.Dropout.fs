@@ -52,3 +52,20 @@ module Dropout =
     let backward<'T when 'T :> IFloatingPointIeee754<'T>> (scaling: DropoutScaling) (keep: float) (mask: Tensor<'T>) (dy: Tensor<'T>) : Tensor<'T> =
         Shape.checkSame "Dropout.backward" "mask" mask.Dims "dy" dy.Dims
         forward scaling keep mask dy
+
+    /// A layer's dropout in training: with keep &lt; 1 draws a mask shaped like x and applies it
+    /// (returning the mask for backward), else x itself and no mask. Returns (y, mask, generator).
+    let train<'T when 'T :> IFloatingPointIeee754<'T>> (scaling: DropoutScaling) (keep: float) (rng: Rng) (x: Tensor<'T>) : Tensor<'T> * Tensor<'T> option * Rng =
+        if keep < 1.0 then
+            let m, rng = mask keep x.Shape rng
+            forward scaling keep m x, Some m, rng
+        else
+            x, None, rng
+
+    /// A layer's dropout gradient: through the training mask when there is one, through the
+    /// inference scaling when the forward pass ran in inference mode, else dy itself.
+    let gradient<'T when 'T :> IFloatingPointIeee754<'T>> (scaling: DropoutScaling) (keep: float) (mask: Tensor<'T> option) (dy: Tensor<'T>) : Tensor<'T> =
+        match mask with
+        | Some m -> backward scaling keep m dy
+        | None when keep < 1.0 -> infer scaling keep dy
+        | None -> dy

@@ -118,7 +118,8 @@ public abstract class Optimizer
         return optimizer.Rule switch
         {
             Core.UpdateRule.Momentum m => new SGDMomentum(optimizer.LearningRate, m.momentum) { FinalLearningRate = final, DecayType = type },
-            _ => new SGD(optimizer.LearningRate) { FinalLearningRate = final, DecayType = type },
+            _ when optimizer.Rule.IsSGD => new SGD(optimizer.LearningRate) { FinalLearningRate = final, DecayType = type },
+            _ => throw new NotSupportedException(Guard.Message("Optimizer.FromCore", "an SGD or SGDMomentum optimizer", optimizer.Rule.ToString() ?? "another rule")),
         };
     }
 

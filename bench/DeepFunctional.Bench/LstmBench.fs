@@ -14,7 +14,7 @@ let private seconds<'T when 'T :> IFloatingPointIeee754<'T>> () =
     let model, _ = CharModel.create<'T> vocabulary [ SequenceLayer.lstm 256 vocabulary.Length ] (Rng.seed 1L)
     let settings =
         { BatchSize = 32; SequenceLength = 25; Iterations = 0; SampleEvery = 0; SampleLength = 0
-          Temperature = 1.0; SampleSeed = 0L; LossScaling = SequenceLossScaling.Mean }
+          Temperature = 1.0; SampleSeed = 0L; LossScaling = SequenceLossScaling.Sum }
     let optimizer = Optimizer.adaGrad 0.01 |> Optimizer.withClipping 2.0
     let session = CharModel.session settings optimizer text model
     100.0 * Timing.secondsPerCall (fun () -> session.Step() |> ignore)

@@ -19,6 +19,11 @@ type CharModel<'T> =
 type SequenceLossScaling =
     /// The standard mean cross-entropy in nats per predicted character, gradient (p − y)/N.
     | Mean
+    /// The total cross-entropy over batch and time, whose gradient p − y is the book's, reported
+    /// divided by the number of predictions N, in nats per character like `Mean`. With AdaGrad,
+    /// whose update does not depend on the gradient's scale except through its eps, this keeps
+    /// eps as small beside the squared gradients as it is in the book.
+    | Sum
     /// The book's: the sum over batch and time of its chapter-4 loss value, gradient p − y
     /// (clipped p) not divided by the number of predictions.
     | Book
@@ -109,7 +114,8 @@ module CharModel =
     let resetStates<'T when 'T :> IFloatingPointIeee754<'T>> (model: CharModel<'T>) : CharModel<'T> =
         { model with States = SequenceStack.initialStates model.Layers }
 
-    /// The loss over every step and its gradient with respect to the logits:
+    /// The loss over every step (in nats per character, except for the book's scaling) and its
+    /// gradient with respect to the logits:
     /// logits, targets [batch; seq; V] -> (loss, dlogits [batch; seq; V]).
     /// <exception cref="ShapeMismatchException">when the shapes differ.</exception>
     let loss<'T when 'T :> IFloatingPointIeee754<'T>> (scaling: SequenceLossScaling) (logits: Tensor<'T>) (targets: Tensor<'T>) : float * Tensor<'T> =
@@ -120,7 +126,7 @@ module CharModel =
         let n = logits.Length / v
         let flat (t: Tensor<'T>) = Tensor.reshape [| n; v |] t
         match scaling with
-        | SequenceLossScaling.Mean ->
+        | SequenceLossScaling.Mean | SequenceLossScaling.Sum ->
             // One pass: p = softmax per row, loss −Σ y·log p / N, gradient (p − y)/N.
             let p = Softmax.forward (flat logits)
             let eps = SoftmaxCrossEntropy.DefaultEps
@@ -132,7 +138,8 @@ module CharModel =
                 if y <> 0.0 then s <- s - y * (max lo (min hi logp.[i]))
             let out = p.Data
             Tensors.TensorPrimitives.Subtract(ReadOnlySpan<'T>(out), ReadOnlySpan<'T>(targets.Data), Span<'T>(out))
-            Tensors.TensorPrimitives.Divide(ReadOnlySpan<'T>(out), 'T.CreateTruncating n, Span<'T>(out))
+            if scaling = SequenceLossScaling.Mean then
+                Tensors.TensorPrimitives.Divide(ReadOnlySpan<'T>(out), 'T.CreateTruncating n, Span<'T>(out))
             s / float n, Tensor.wrap logits.Dims out
         | SequenceLossScaling.Book ->
             let eps = SoftmaxCrossEntropy.DefaultEps

@@ -68,6 +68,9 @@ let tests =
             Expect.floatClose Accuracy.veryHigh l expected "mean over the 6 predictions"
             let result = GradCheck.compare 1e-6 (fun z -> fst (CharModel.loss SequenceLossScaling.Mean z targets)) logits g
             Expect.isLessThan result.MaxRelError 1e-6 "gradient"
+            let ls, gs = CharModel.loss SequenceLossScaling.Sum logits targets
+            Expect.equal ls l "the sum is reported per character"
+            Expect.floatClose Accuracy.veryHigh (Num.toFloat (Tensor.maxAbsDiff gs (Tensor.scale 6.0 g))) 0.0 "its gradient p − y is N times the mean's"
             let lb, gb = CharModel.loss SequenceLossScaling.Book logits targets
             let bookValue = SoftmaxCrossEntropy.bookForward SoftmaxCrossEntropy.DefaultEps (Tensor.reshape [| 6; 5 |] logits) (Tensor.reshape [| 6; 5 |] targets)
             Expect.floatClose Accuracy.veryHigh lb (6.0 * bookValue) "the book's sum"

@@ -219,7 +219,7 @@ module CharModel =
             let x, y = batch<'T> v indices position settings.BatchSize settings.SequenceLength
             let logits, caches, next = SequenceStack.forward layers states x
             let l, dLogits = loss settings.LossScaling logits y
-            let _, grads = SequenceStack.backward layers caches dLogits
+            let grads = SequenceStack.gradients layers caches dLogits
             optState <- Optimizer.stepInPlace optimizer optState parameters (grads |> List.collect SequenceLayer.gradients)
             states <- next
             position <- position + settings.BatchSize

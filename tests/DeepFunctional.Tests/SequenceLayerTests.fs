@@ -20,10 +20,9 @@ let carried<'T when 'T :> Numerics.IFloatingPointIeee754<'T>> (layers: SequenceL
 
 /// Checks dL/d(every parameter of every layer) and dL/dx of L = Σ stack(x) ⊙ R against central
 /// finite differences.
-let gradCheck<'T when 'T :> Numerics.IFloatingPointIeee754<'T>> (p: Precision) (specs: SequenceLayerSpec list) () =
+let gradCheckAt<'T when 'T :> Numerics.IFloatingPointIeee754<'T>> (x: Tensor<'T>) (p: Precision) (specs: SequenceLayerSpec list) () =
     let layers, _ = SequenceStack.init<'T> specs features (Rng.seed 5L)
     let states = carried layers
-    let x = randomTensor<'T> 31L [| batch; seq; features |]
     let outputs = (List.last specs).Outputs
     let r = randomTensor<'T> 32L [| batch; seq; outputs |]
     let lossOf (layers: SequenceLayer<'T> list) (x: Tensor<'T>) =
@@ -45,6 +44,13 @@ let gradCheck<'T when 'T :> Numerics.IFloatingPointIeee754<'T>> (p: Precision) (
             check (sprintf "layer %d (%A), parameter %d" li layer.Spec.Kind k) f pk gk) ps (SequenceLayer.gradients g))
         layers grads
 
+let gradCheck<'T when 'T :> Numerics.IFloatingPointIeee754<'T>> (p: Precision) (specs: SequenceLayerSpec list) () =
+    gradCheckAt (randomTensor<'T> 31L [| batch; seq; features |]) p specs ()
+
+/// One-hot inputs [batch; seq; features], as the character model feeds them.
+let oneHotInputs<'T when 'T :> Numerics.IFloatingPointIeee754<'T>> () =
+    Tensor.ofFloats<'T> [| batch; seq; features |] [| for b in 0 .. batch - 1 do for t in 0 .. seq - 1 do for f in 0 .. features - 1 -> if f = (3 * b + t) % features then 1.0 else 0.0 |]
+
 let kinds =
     [ "RNN", [ SequenceLayer.rnn 6 4 ]
       "LSTM", [ SequenceLayer.lstm 6 4 ]
@@ -59,6 +65,26 @@ let tests =
         for name, specs in kinds do
             testCase (sprintf "%s backpropagates through %d steps as central finite differences say, in double precision" name seq) (gradCheck<float> Check.double specs)
             testCase (sprintf "%s backpropagates through %d steps as central finite differences say, in single precision" name seq) (gradCheck<float32> Check.single specs)
+
+        testCase "an LSTM on one-hot inputs (its row-lookup path) backpropagates as central finite differences say, in double precision" <|
+            gradCheckAt (oneHotInputs<float> ()) Check.double [ SequenceLayer.lstm 6 4 |> SequenceLayer.withWeightScale 0.5; SequenceLayer.gru 5 3 |> SequenceLayer.withWeightScale 0.5 ]
+
+        testCase "an LSTM gives the same outputs and gradients on one-hot inputs through the lookup as through the product" <| fun () ->
+            let layer, _ = SequenceLayer.init<float> (SequenceLayer.lstm 6 4 |> SequenceLayer.withWeightScale 0.5) features (Rng.seed 3L)
+            let state = (carried [ layer ]).Head
+            let x = oneHotInputs<float> ()
+            // The same values but for one 0 written as 1e-200: no longer one-hot, so the product runs.
+            let data = x.ToArray()
+            data.[Array.findIndex ((=) 0.0) data] <- 1e-200
+            let x' = Tensor.create x.Shape data
+            let r = randomTensor<float> 4L [| batch; seq; 4 |]
+            let y1, c1, _ = SequenceLayer.forward layer state x
+            let y2, c2, _ = SequenceLayer.forward layer state x'
+            Expect.isLessThan (Tensor.maxAbsDiff y1 y2) 1e-12 "outputs"
+            let dx1, g1 = SequenceLayer.backward layer c1 r
+            let dx2, g2 = SequenceLayer.backward layer c2 r
+            Expect.isLessThan (Tensor.maxAbsDiff dx1 dx2) 1e-12 "dx"
+            List.iter2 (fun a b -> Expect.isLessThan (Tensor.maxAbsDiff a b) 1e-12 "gradients") (SequenceLayer.gradients g1) (SequenceLayer.gradients g2)
 
         testCase "a layer's outputs are its cell's outputs step by step from the broadcast starting state" <| fun () ->
             let layer, _ = SequenceLayer.init<float> (SequenceLayer.lstm 6 4) features (Rng.seed 3L)

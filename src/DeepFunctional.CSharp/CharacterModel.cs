@@ -58,7 +58,7 @@ public enum CharacterLossScaling
 }
 
 /// <summary>The settings of <see cref="CharacterModel.Train"/>; the defaults are the book's experiment.</summary>
-public sealed class CharacterTrainingOptions
+public sealed record CharacterTrainingOptions
 {
     /// <summary>Windows per batch (default 32).</summary>
     public int BatchSize { get; init; } = 32;

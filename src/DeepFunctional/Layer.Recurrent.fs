@@ -389,22 +389,10 @@ module SequenceLayer =
         | _, Some c -> raise (ShapeMismatchException(op, "no cell state for a layer other than LSTM", sprintf "C of shape %s" (Shape.format c.Dims)))
         | _, None -> ()
 
-    /// The forward pass over all time steps: x: [batch; seq; features] -> ([batch; seq; outputs],
-    /// the cache for `backward`, the state for the next batch: the batch mean of the last step's state).
-    /// <exception cref="ShapeMismatchException">when x or the state does not fit the layer.</exception>
-    let forward<'T when 'T :> IFloatingPointIeee754<'T>> (layer: SequenceLayer<'T>) (state: SequenceState<'T>) (x: Tensor<'T>)
-                : Tensor<'T> * SequenceCache<'T> * SequenceState<'T> =
-        let op = "SequenceLayer.forward"
-        Shape.checkRank op "x [batch; seq; features]" 3 x.Dims
-        if x.Dims.[2] <> layer.Inputs || x.Dims.[0] < 1 || x.Dims.[1] < 1 then
-            raise (ShapeMismatchException(op, sprintf "x of shape batch x seq x %d with batch, seq >= 1" layer.Inputs, sprintf "x of shape %s" (Shape.format x.Dims)))
-        checkState op layer state
+    /// The forward pass step by step through the cell (the RNN and GRU layers).
+    let private forwardSteps<'T when 'T :> IFloatingPointIeee754<'T>> (layer: SequenceLayer<'T>) (state: SequenceState<'T>) (x: Tensor<'T>)
+                             : Tensor<'T> * SequenceCache<'T> * SequenceState<'T> =
         let batch, seq = x.Dims.[0], x.Dims.[1]
-        match layer.Params, state.C with
-        | CellParams.Lstm p, Some c0 ->
-            let y, run, hT, cT = LstmSequence.forward p layer.Inputs layer.Spec.Hidden x (broadcast batch state.H) (broadcast batch c0)
-            y, { Batch = batch; Seq = seq; Run = SequenceRun.Lstm run }, { H = meanRow hT; C = Some (meanRow cT) }
-        | _ ->
         let outs = Array.zeroCreate<Tensor<'T>> seq
         let caches = Array.zeroCreate<StepCache<'T>> seq
         let mutable h = broadcast batch state.H
@@ -423,6 +411,23 @@ module SequenceLayer =
                 outs.[t] <- out; h <- h'; caches.[t] <- StepCache.Gru cache
         let next = { H = meanRow h; C = (match state.C with Some _ -> Some (meanRow c) | None -> None) }
         stack outs, { Batch = batch; Seq = seq; Run = SequenceRun.Steps caches }, next
+
+    /// The forward pass over all time steps: x: [batch; seq; features] -> ([batch; seq; outputs],
+    /// the cache for `backward`, the state for the next batch: the batch mean of the last step's state).
+    /// <exception cref="ShapeMismatchException">when x or the state does not fit the layer.</exception>
+    let forward<'T when 'T :> IFloatingPointIeee754<'T>> (layer: SequenceLayer<'T>) (state: SequenceState<'T>) (x: Tensor<'T>)
+                : Tensor<'T> * SequenceCache<'T> * SequenceState<'T> =
+        let op = "SequenceLayer.forward"
+        Shape.checkRank op "x [batch; seq; features]" 3 x.Dims
+        if x.Dims.[2] <> layer.Inputs || x.Dims.[0] < 1 || x.Dims.[1] < 1 then
+            raise (ShapeMismatchException(op, sprintf "x of shape batch x seq x %d with batch, seq >= 1" layer.Inputs, sprintf "x of shape %s" (Shape.format x.Dims)))
+        checkState op layer state
+        let batch, seq = x.Dims.[0], x.Dims.[1]
+        match layer.Params, state.C with
+        | CellParams.Lstm p, Some c0 ->
+            let y, run, hT, cT = LstmSequence.forward p layer.Inputs layer.Spec.Hidden x (broadcast batch state.H) (broadcast batch c0)
+            y, { Batch = batch; Seq = seq; Run = SequenceRun.Lstm run }, { H = meanRow hT; C = Some (meanRow cT) }
+        | _ -> forwardSteps layer state x
 
     /// Adds b into a, element by element, in place (a is a buffer this module owns).
     let private accumulate<'T when 'T :> IFloatingPointIeee754<'T>> (a: Tensor<'T>) (b: Tensor<'T>) =

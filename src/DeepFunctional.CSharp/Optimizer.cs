@@ -88,14 +88,36 @@ public abstract class Optimizer
             : throw Guard.OutOfRange(Name, "decayType", "None, Linear or Exponential", (int)value);
     }
 
+    private readonly double? _gradientClip;
+
+    /// <summary>
+    /// When set, every gradient element is clipped to [−GradientClip, GradientClip] before the update (the book
+    /// clips its RNN optimizers to [−2, 2]); null (the default) leaves gradients as they are. Finite and positive.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">when set to a value that is not finite and positive.</exception>
+    public double? GradientClip
+    {
+        get => _gradientClip;
+        init
+        {
+            if (value is double v)
+                Guard.PositiveFinite(Name, "gradientClip", v);
+            _gradientClip = value;
+        }
+    }
+
     /// <summary>The core's update rule and learning rate, without decay.</summary>
     private protected abstract Core.Optimizer CoreRule();
+
+    /// <summary>The core's rule with this optimizer's clipping.</summary>
+    private Core.Optimizer ClippedRule() =>
+        _gradientClip is double c ? Core.OptimizerModule.withClipping(c, CoreRule()) : CoreRule();
 
     /// <summary>The core's description of this optimizer, with its decay.</summary>
     /// <exception cref="ArgumentException">when only one of DecayType and FinalLearningRate is set.</exception>
     internal Core.Optimizer ToCore()
     {
-        var rule = CoreRule();
+        var rule = ClippedRule();
         return (_decayType, _finalLearningRate) switch
         {
             (DecayType.None, null) => rule,
@@ -118,7 +140,8 @@ public abstract class Optimizer
         return optimizer.Rule switch
         {
             Core.UpdateRule.Momentum m => new SGDMomentum(optimizer.LearningRate, m.momentum) { FinalLearningRate = final, DecayType = type },
-            _ => new SGD(optimizer.LearningRate) { FinalLearningRate = final, DecayType = type },
+            _ when optimizer.Rule.IsSGD => new SGD(optimizer.LearningRate) { FinalLearningRate = final, DecayType = type },
+            _ => throw new NotSupportedException(Guard.Message("Optimizer.FromCore", "an SGD or SGDMomentum optimizer", optimizer.Rule.ToString() ?? "another rule")),
         };
     }
 
@@ -192,4 +215,51 @@ public sealed class SGDMomentum : Optimizer
     public override string ToString() =>
         string.Create(CultureInfo.InvariantCulture,
             $"SGDMomentum(learningRate: {LearningRate:R}, momentum: {_momentum:R}{DecayText()})");
+}
+
+/// <summary>
+/// AdaGrad as the book writes it (chapter 6): for every parameter a running sum s of squared gradients,
+/// s ← s + (1e-7 + grad²), then param ← param − LearningRate/√s · grad. Write <c>new AdaGrad(0.01) { GradientClip = 2 }</c>
+/// for the book's character model.
+/// </summary>
+public sealed class AdaGrad : Optimizer
+{
+    /// <summary>AdaGrad with the given learning rate.</summary>
+    /// <param name="learningRate">The step size; finite and greater than zero.</param>
+    /// <exception cref="ArgumentOutOfRangeException">when the learning rate is not finite and positive.</exception>
+    public AdaGrad(double learningRate = 0.01)
+        : base(learningRate)
+    {
+    }
+
+    private protected override string Name => "AdaGrad";
+
+    private protected override Core.Optimizer CoreRule() => Core.OptimizerModule.adaGrad(LearningRate);
+
+    /// <summary>A short description, such as <c>AdaGrad(learningRate: 0.01)</c>.</summary>
+    public override string ToString() =>
+        $"AdaGrad(learningRate: {LearningRate.ToString("R", CultureInfo.InvariantCulture)}{DecayText()})";
+}
+
+/// <summary>
+/// Adam (Kingma and Ba) with the standard β1 = 0.9, β2 = 0.999 and eps = 1e-8 and bias correction.
+/// Write <c>new Adam(0.001)</c>.
+/// </summary>
+public sealed class Adam : Optimizer
+{
+    /// <summary>Adam with the given learning rate.</summary>
+    /// <param name="learningRate">The step size; finite and greater than zero.</param>
+    /// <exception cref="ArgumentOutOfRangeException">when the learning rate is not finite and positive.</exception>
+    public Adam(double learningRate = 0.001)
+        : base(learningRate)
+    {
+    }
+
+    private protected override string Name => "Adam";
+
+    private protected override Core.Optimizer CoreRule() => Core.OptimizerModule.adam(LearningRate);
+
+    /// <summary>A short description, such as <c>Adam(learningRate: 0.001)</c>.</summary>
+    public override string ToString() =>
+        $"Adam(learningRate: {LearningRate.ToString("R", CultureInfo.InvariantCulture)}{DecayText()})";
 }

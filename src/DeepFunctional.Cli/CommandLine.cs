@@ -21,8 +21,83 @@ internal enum CommandKind
     /// <summary>The chapter-2 models trained by hand, next to the closed-form fit.</summary>
     Chapter2,
 
+    /// <summary>Train a character-level model on a text (chapter 6), or generate text with a saved one.</summary>
+    Chapter6,
+
     /// <summary>Print the usage text.</summary>
     Help,
+}
+
+/// <summary>
+/// The settings of a chapter-6 run: the text file (null: the embedded Shakespeare), the layers as written
+/// (<c>lstm:256,gru:128</c>), sequence length, batch size, optimizer, learning rate (null: the optimizer's
+/// default), iterations, sample interval, sample temperature, PNG of the losses, precision, file to save the
+/// model to; or, with <see cref="Generate"/>, the number of characters to generate with the model in <see cref="ModelFile"/>.
+/// </summary>
+internal sealed record Chapter6Settings(string? TextFile, string Layers, int Sequence, int Batch, string Optimizer, double? LearningRate,
+    int Iterations, int SampleEvery, double Temperature, string? PlotFile, Precision Precision, string? SaveFile, int? Generate, string? ModelFile)
+{
+    /// <summary>The optimizers of <c>--optimizer</c>.</summary>
+    internal static readonly string[] Optimizers = ["adagrad", "sgd", "adam"];
+
+    /// <summary>The book's experiment: one LSTM of 256, sequences of 25, batches of 32, AdaGrad(0.01) clipped to [−2, 2].</summary>
+    internal static Chapter6Settings Default { get; } =
+        new(null, "lstm:256", 25, 32, "adagrad", null, 1000, 100, 1.0, null, Precision.Single, null, null, null);
+
+    /// <summary>The gradient clipping of every optimizer, as the book's.</summary>
+    internal const double Clip = 2.0;
+
+    /// <summary>The learning rate: the one given, or the optimizer's default (AdaGrad 0.01, SGD 0.01, Adam 0.002).</summary>
+    internal double Rate => LearningRate ?? (Optimizer == "adam" ? 0.002 : 0.01);
+
+    /// <summary>The optimizer with its learning rate and the book's clipping.</summary>
+    internal DeepFunctional.CSharp.Optimizer CreateOptimizer() => Optimizer switch
+    {
+        "sgd" => new SGD(Rate) { GradientClip = Clip },
+        "adam" => new Adam(Rate) { GradientClip = Clip },
+        _ => new AdaGrad(Rate) { GradientClip = Clip },
+    };
+
+    /// <summary>The layers of <c>--layers</c>: <c>kind:hidden[:outputs]</c> separated by commas.</summary>
+    /// <exception cref="UsageException">when the text is not a list of layers.</exception>
+    internal IReadOnlyList<RecurrentLayer> ParsedLayers() => ParseLayers(Layers) ?? throw new UsageException(
+        $"option --layers expects {LayersExpected}, got '{Layers}'");
+
+    /// <summary>What <c>--layers</c> accepts, for messages.</summary>
+    internal const string LayersExpected = "a comma-separated list of rnn|lstm|gru:HIDDEN[:OUTPUTS] with sizes >= 1";
+
+    /// <summary>The layers of a <c>--layers</c> value, or null when it is not one.</summary>
+    internal static IReadOnlyList<RecurrentLayer>? ParseLayers(string text)
+    {
+        var layers = new List<RecurrentLayer>();
+        foreach (var part in text.Split(','))
+        {
+            var fields = part.Split(':');
+            if (fields.Length is < 2 or > 3)
+                return null;
+            RecurrentCell? cell = fields[0] switch
+            {
+                "rnn" => RecurrentCell.RNN,
+                "lstm" => RecurrentCell.LSTM,
+                "gru" => RecurrentCell.GRU,
+                _ => null,
+            };
+            if (cell is not RecurrentCell c || PositiveInt(fields[1]) is not int hidden)
+                return null;
+            int? outputs = null;
+            if (fields.Length == 3)
+            {
+                if (PositiveInt(fields[2]) is not int o)
+                    return null;
+                outputs = o;
+            }
+            layers.Add(new RecurrentLayer(c, hidden) { OutputSize = outputs });
+        }
+        return layers;
+    }
+
+    private static int? PositiveInt(string v) =>
+        int.TryParse(v, NumberStyles.None, CultureInfo.InvariantCulture, out var n) && n >= 1 ? n : null;
 }
 
 /// <summary>The settings of a chapter-3 run; <see cref="Book"/> is the book's.</summary>
@@ -70,7 +145,11 @@ internal sealed record Chapter4Settings(string? DataFolder, string Config, Preci
 }
 
 /// <summary>A parsed command line.</summary>
-internal sealed record Command(CommandKind Kind, Chapter3Settings Chapter3, Chapter4Settings Chapter4);
+internal sealed record Command(CommandKind Kind, Chapter3Settings Chapter3, Chapter4Settings Chapter4)
+{
+    /// <summary>The settings of ch6 (the defaults for other commands).</summary>
+    internal Chapter6Settings Chapter6 { get; init; } = Chapter6Settings.Default;
+}
 
 /// <summary>A command line that cannot be run; the message is the one line shown after <c>deepfunctional: error: </c>.</summary>
 internal sealed class UsageException(string message) : Exception(message);
@@ -124,11 +203,59 @@ internal static class CommandLine
         new("--epochs", "an integer >= 1", (v, s) => PositiveInt(v) is int n ? s with { Epochs = n } : null),
     ];
 
+    private static readonly Option<Chapter6Settings>[] Chapter6Options =
+    [
+        new("--text", "a file name", (v, s) => v.Length > 0 ? s with { TextFile = v } : null),
+        new("--layers", Chapter6Settings.LayersExpected, (v, s) => Chapter6Settings.ParseLayers(v) is not null ? s with { Layers = v } : null),
+        new("--seq", "an integer >= 1", (v, s) => PositiveInt(v) is int n ? s with { Sequence = n } : null),
+        new("--batch", "an integer >= 1", (v, s) => PositiveInt(v) is int n ? s with { Batch = n } : null),
+        new("--optimizer", "'adagrad', 'sgd' or 'adam'", (v, s) => Chapter6Settings.Optimizers.Contains(v) ? s with { Optimizer = v } : null),
+        new("--lr", "a finite number > 0", (v, s) => PositiveNumber(v) is double x ? s with { LearningRate = x } : null),
+        new("--iterations", "an integer >= 1", (v, s) => PositiveInt(v) is int n ? s with { Iterations = n } : null),
+        new("--sample-every", "an integer >= 1", (v, s) => PositiveInt(v) is int n ? s with { SampleEvery = n } : null),
+        new("--temperature", "a finite number > 0", (v, s) => PositiveNumber(v) is double x ? s with { Temperature = x } : null),
+        new("--plot", "a file name ending in .png", (v, s) =>
+            v.Length > 4 && v.EndsWith(".png", StringComparison.OrdinalIgnoreCase) ? s with { PlotFile = v } : null),
+        new("--precision", "'double' or 'single'", (v, s) => v switch
+        {
+            "double" => s with { Precision = Precision.Double },
+            "single" => s with { Precision = Precision.Single },
+            _ => null,
+        }),
+        new("--save", "a file name", (v, s) => v.Length > 0 ? s with { SaveFile = v } : null),
+        new("--generate", "an integer >= 1", (v, s) => PositiveInt(v) is int n ? s with { Generate = n } : null),
+        new("--model", "a file name", (v, s) => v.Length > 0 ? s with { ModelFile = v } : null),
+    ];
+
     private static int? PositiveInt(string v) =>
         int.TryParse(v, NumberStyles.None, CultureInfo.InvariantCulture, out var n) && n >= 1 ? n : null;
 
+    private static double? PositiveNumber(string v) =>
+        double.TryParse(v, NumberStyles.Float, CultureInfo.InvariantCulture, out var x) && double.IsFinite(x) && x > 0 ? x : null;
+
+    /// <summary>Refuses combinations of ch6 options that contradict each other.</summary>
+    private static Chapter6Settings CheckChapter6(Chapter6Settings s, string[] args)
+    {
+        bool generating = s.Generate is not null;
+        if (generating != (s.ModelFile is not null))
+            throw new UsageException(generating
+                ? "option --generate expects --model FILE with it, got no --model"
+                : "option --model expects --generate N with it, got no --generate");
+        if (generating)
+        {
+            var training = args.Where(a => a.StartsWith("--", StringComparison.Ordinal))
+                .Select(a => a.Split('=')[0])
+                .FirstOrDefault(n => n is not ("--generate" or "--model" or "--precision" or "--temperature"));
+            if (training is not null)
+                throw new UsageException($"option {training} expects training, got --generate (which takes only --model, --precision and --temperature)");
+        }
+        if (s.SampleEvery > s.Iterations && args.Any(a => a.StartsWith("--sample-every", StringComparison.Ordinal)))
+            throw new UsageException($"option --sample-every expects at most --iterations ({s.Iterations}), got {s.SampleEvery}");
+        return s;
+    }
+
     /// <summary>The names of the subcommands, for messages.</summary>
-    private const string Commands = "ch3, ch4, ch2 or help";
+    private const string Commands = "ch3, ch4, ch6, ch2 or help";
 
     /// <summary>Parses the arguments.</summary>
     /// <exception cref="UsageException">when they do not follow the grammar.</exception>
@@ -143,6 +270,7 @@ internal static class CommandLine
             {
                 "ch3" => CommandKind.Chapter3,
                 "ch4" => CommandKind.Chapter4,
+                "ch6" => CommandKind.Chapter6,
                 "ch2" => CommandKind.Chapter2,
                 "help" => CommandKind.Help,
                 _ => throw new UsageException($"unknown command '{args[0]}'; expected {Commands}"),
@@ -156,6 +284,10 @@ internal static class CommandLine
         {
             CommandKind.Chapter3 => new Command(kind, ParseOptions("ch3", rest, Chapter3Options, Chapter3Settings.Book), Chapter4Settings.Default),
             CommandKind.Chapter4 => new Command(kind, Chapter3Settings.Book, CheckChapter4(ParseOptions("ch4", rest, Chapter4Options, Chapter4Settings.Default))),
+            CommandKind.Chapter6 => new Command(kind, Chapter3Settings.Book, Chapter4Settings.Default)
+            {
+                Chapter6 = CheckChapter6(ParseOptions("ch6", rest, Chapter6Options, Chapter6Settings.Default), rest),
+            },
             _ => new Command(kind, ParseOptions(kind == CommandKind.Help ? "help" : "ch2", rest, [], Chapter3Settings.Book), Chapter4Settings.Default),
         };
     }
@@ -213,7 +345,7 @@ internal static class CommandLine
     /// <summary>The usage text.</summary>
     internal static string Usage =>
         $"""
-        {ProgramName}: the book "Deep Learning from Scratch" (chapters 2 to 4) run on DeepFunctional
+        {ProgramName}: the book "Deep Learning from Scratch" (chapters 2 to 4 and 6) run on DeepFunctional
 
         Usage:
           {ProgramName} [ch3] [options]   train the chapter-3 models (linear regression, one and two hidden
@@ -221,6 +353,9 @@ internal static class CommandLine
                                           book's lines, and compare all 21 numbers with the book's
           {ProgramName} ch4 [options]     run chapter 4's image-classification experiments on Fashion-MNIST (or
                                           any MNIST-format folder): the book's lines, the accuracy, and a table
+          {ProgramName} ch6 [options]     train chapter 6's character-level model on a text (the embedded
+                                          Shakespeare by default), printing the moving-average loss and
+                                          generated text; or generate text with a saved model
           {ProgramName} ch2               chapter 2: linear regression and a one-hidden-layer network trained
                                           by hand, next to the closed-form least-squares fit
           {ProgramName} help | --help | -h
@@ -253,9 +388,28 @@ internal static class CommandLine
         Every experiment trains with batches of 60, evaluates every 5 epochs, stops early at the first
         evaluation that does not improve, and uses seed 190119.
 
+        Options of ch6 (the defaults are the book's single-LSTM experiment):
+          --text FILE                 train on this UTF-8 text (default: the embedded Shakespeare, 62 symbols)
+          --layers SPEC               rnn|lstm|gru:HIDDEN[:OUTPUTS], comma-separated, input side first (default
+                                      lstm:256); a layer's outputs default to its hidden size, the last
+                                      layer's to the number of symbols
+          --seq N                     characters per sequence, >= 1 (default 25)
+          --batch N                   sequences per batch, >= 1 (default 32)
+          --optimizer NAME            adagrad, sgd or adam (default adagrad); gradients clipped to [-2, 2]
+          --lr X                      learning rate, > 0 (default 0.01; adam 0.002)
+          --iterations N              training iterations, >= 1 (default 1000)
+          --sample-every N            print the moving-average loss and a sample every N iterations (default 100)
+          --temperature X             softmax temperature of the samples, > 0 (default 1)
+          --plot FILE.png             draw the moving-average loss against the iteration
+          --precision double|single   arithmetic precision (default single)
+          --save FILE                 write the trained model to FILE
+          --generate N --model FILE   instead of training, print N characters generated by the saved model
+                                      (with --precision and --temperature only)
+        The loss is the mean cross-entropy in nats per predicted character over the last 100 iterations.
+
         Output: the book's lines on stdout; progress on stderr when it is a terminal.
         Exit status: 0 when all 21 numbers match the book (ch3; or the check does not apply) or the runs
-        finish (ch4), 1 when some differ or a run fails (ch4: also when the data is missing or malformed),
+        finish (ch4, ch6), 1 when some differ or a run fails (ch4: also when the data is missing or malformed),
         2 for bad arguments, 130 when interrupted.
         """;
 }

@@ -66,4 +66,25 @@ internal static class LossPlot
             plot.ShowLegend(ScottPlot.Alignment.UpperRight);
         plot.SavePng(path, Width, Height);
     }
+
+    /// <summary>Writes a PNG of one curve of losses against the iteration (1-based), labelled <paramref name="label"/>.</summary>
+    /// <param name="path">The PNG file to write (replaced if it exists).</param>
+    /// <param name="title">The title above the plot.</param>
+    /// <param name="label">The curve's legend.</param>
+    /// <param name="losses">The loss after every iteration.</param>
+    /// <exception cref="System.IO.IOException">when the file cannot be written.</exception>
+    internal static void SaveIterations(string path, string title, string label, IReadOnlyList<double> losses)
+    {
+        var plot = new ScottPlot.Plot();
+        double[] iterations = Enumerable.Range(1, losses.Count).Select(i => (double)i).ToArray();
+        var line = plot.Add.Scatter(iterations, losses.ToArray());
+        line.LegendText = $"{label}: moving-average loss";
+        line.LineWidth = 2;
+        line.MarkerSize = 0;
+        plot.Title(title);
+        plot.XLabel("iteration");
+        plot.YLabel("nats per character");
+        plot.ShowLegend(ScottPlot.Alignment.UpperRight);
+        plot.SavePng(path, Width, Height);
+    }
 }

@@ -84,3 +84,7 @@ module Datasets =
           YTrain = Tensor.convert<float, 'T> s.YTrain
           XTest = Tensor.convert<float, 'T> s.XTest
           YTest = Tensor.convert<float, 'T> s.YTest }
+
+    /// The text of the chapter-6 experiments: about 100 KB of Shakespeare (99,993 characters,
+    /// 62 distinct symbols), from the book's companion repository (MIT licence).
+    let shakespeare () : string = readResource "DeepFunctional.shakespeare_input.txt"

@@ -17,6 +17,11 @@ type UpdateRule =
     | SGD
     /// v ← momentum·v + lr·grad; param ← param − v.
     | Momentum of momentum: float
+    /// AdaGrad as the book writes it: s ← s + (eps + grad²); param ← param − lr/√s · grad.
+    | AdaGrad of eps: float
+    /// Adam (Kingma and Ba): m ← β1·m + (1 − β1)·grad, v ← β2·v + (1 − β2)·grad²;
+    /// param ← param − lr · (m/(1 − β1ᵗ)) / (√(v/(1 − β2ᵗ)) + eps) at step t = 1, 2, ….
+    | Adam of beta1: float * beta2: float * eps: float
 
 /// An optimizer's settings (the book's `Optimizer(lr, final_lr, decay_type)` and subclasses).
 type Optimizer =
@@ -25,7 +30,10 @@ type Optimizer =
       /// The learning rate of the first epoch.
       LearningRate: float
       /// The learning rate of the last epoch, with its decay type; None for a constant rate.
-      Decay: (float * DecayType) option }
+      Decay: (float * DecayType) option
+      /// Some c clips every gradient element to [−c, c] before the update (the book's RNN
+      /// optimizers clip to [−2, 2]); None leaves gradients as they are.
+      Clip: float option }
 
 /// What an optimizer carries from one step to the next: an explicit, immutable record.
 type OptimizerState<'T> =
@@ -33,8 +41,10 @@ type OptimizerState<'T> =
       LearningRate: float
       /// The change applied after every epoch (a difference for linear decay, a factor for exponential).
       DecayPerEpoch: float
-      /// Momentum velocities, one per parameter, once the first step has been taken.
+      /// Momentum velocities (Adam's first moments), one per parameter, once the first step has been taken.
       Velocities: Tensor<'T> list
+      /// AdaGrad's sums of squares (Adam's second moments), one per parameter, once the first step has been taken.
+      SquareSums: Tensor<'T> list
       /// The number of steps taken.
       Steps: int }
 
@@ -50,7 +60,7 @@ module Optimizer =
     /// <exception cref="InvalidValueException">when the rate is not finite and positive.</exception>
     let sgd (learningRate: float) =
         checkRate "Optimizer.sgd" "learning rate" learningRate
-        { Rule = UpdateRule.SGD; LearningRate = learningRate; Decay = None }
+        { Rule = UpdateRule.SGD; LearningRate = learningRate; Decay = None; Clip = None }
 
     /// SGD with momentum (the book's `SGDMomentum(lr, momentum)`).
     /// <exception cref="InvalidValueException">when the rate is not finite and positive or momentum is outside [0, 1).</exception>
@@ -58,7 +68,33 @@ module Optimizer =
         checkRate "Optimizer.sgdMomentum" "learning rate" learningRate
         if not (momentum >= 0.0 && momentum < 1.0) then
             raise (InvalidValueException("Optimizer.sgdMomentum", "a momentum in [0, 1)", string momentum))
-        { Rule = UpdateRule.Momentum momentum; LearningRate = learningRate; Decay = None }
+        { Rule = UpdateRule.Momentum momentum; LearningRate = learningRate; Decay = None; Clip = None }
+
+    /// AdaGrad with the book's eps of 1e-7.
+    /// <exception cref="InvalidValueException">when the rate is not finite and positive.</exception>
+    let adaGrad (learningRate: float) =
+        checkRate "Optimizer.adaGrad" "learning rate" learningRate
+        { Rule = UpdateRule.AdaGrad 1e-7; LearningRate = learningRate; Decay = None; Clip = None }
+
+    /// Adam with β1, β2 and eps given.
+    /// <exception cref="InvalidValueException">when the rate or eps is not finite and positive or a β is outside [0, 1).</exception>
+    let adamWith (learningRate: float) (beta1: float) (beta2: float) (eps: float) =
+        checkRate "Optimizer.adam" "learning rate" learningRate
+        checkRate "Optimizer.adam" "eps" eps
+        for name, b in [ "beta1", beta1; "beta2", beta2 ] do
+            if not (b >= 0.0 && b < 1.0) then
+                raise (InvalidValueException("Optimizer.adam", sprintf "a %s in [0, 1)" name, string b))
+        { Rule = UpdateRule.Adam(beta1, beta2, eps); LearningRate = learningRate; Decay = None; Clip = None }
+
+    /// Adam with the standard β1 = 0.9, β2 = 0.999 and eps = 1e-8.
+    /// <exception cref="InvalidValueException">when the rate is not finite and positive.</exception>
+    let adam (learningRate: float) = adamWith learningRate 0.9 0.999 1e-8
+
+    /// The same optimizer clipping every gradient element to [−limit, limit] before its update.
+    /// <exception cref="InvalidValueException">when the limit is not finite and positive.</exception>
+    let withClipping (limit: float) (optimizer: Optimizer) =
+        checkRate "Optimizer.withClipping" "clipping limit" limit
+        { optimizer with Clip = Some limit }
 
     /// The same optimizer with the learning rate decaying to `finalLearningRate` by the last epoch.
     /// <exception cref="InvalidValueException">when the final rate is not finite and positive.</exception>
@@ -74,26 +110,101 @@ module Optimizer =
             | Some _ when epochs < 2 -> 0.0
             | Some (final, DecayType.Exponential) -> Math.Pow(final / optimizer.LearningRate, 1.0 / float (epochs - 1))
             | Some (final, DecayType.Linear) -> (optimizer.LearningRate - final) / float (epochs - 1)
-        { LearningRate = optimizer.LearningRate; DecayPerEpoch = perEpoch; Velocities = []; Steps = 0 }
+        { LearningRate = optimizer.LearningRate; DecayPerEpoch = perEpoch; Velocities = []; SquareSums = []; Steps = 0 }
 
-    /// One update of the parameters with their gradients.
+    /// The gradients clipped to [−limit, limit] in new tensors (the same tensors without clipping).
+    let private clipped<'T when 'T :> Numerics.IFloatingPointIeee754<'T>> (optimizer: Optimizer) (gradients: Tensor<'T> list) : Tensor<'T> list =
+        match optimizer.Clip with
+        | None -> gradients
+        | Some c ->
+            let hi = 'T.CreateTruncating c
+            gradients |> List.map (fun g ->
+                let out = Array.zeroCreate<'T> g.Length
+                Numerics.Tensors.TensorPrimitives.Min(ReadOnlySpan<'T>(g.Data), hi, Span<'T>(out))
+                Numerics.Tensors.TensorPrimitives.Max(ReadOnlySpan<'T>(out), -hi, Span<'T>(out))
+                Tensor.wrap g.Dims out)
+
+    /// AdaGrad and Adam written into parameter and moment buffers the caller owns.
+    let private adaptiveInPlace<'T when 'T :> Numerics.IFloatingPointIeee754<'T>> (optimizer: Optimizer) (state: OptimizerState<'T>)
+                                     (parameters: Tensor<'T> list) (gradients: Tensor<'T> list) : OptimizerState<'T> =
+        let op = "Optimizer.step"
+        let zeros () = Momentum.init parameters
+        let sums = if state.SquareSums.IsEmpty then zeros () else state.SquareSums
+        let firsts =
+            match optimizer.Rule with
+            | UpdateRule.Adam _ when state.Velocities.IsEmpty -> zeros ()
+            | _ -> state.Velocities
+        let lr = 'T.CreateTruncating state.LearningRate
+        let t = state.Steps + 1
+        List.iteri2 (fun k (p: Tensor<'T>) (g: Tensor<'T>) ->
+            Shape.checkSame op "parameter" p.Dims "gradient" g.Dims
+            let s: Tensor<'T> = sums.[k]
+            Shape.checkSame op "parameter" p.Dims "moment" s.Dims
+            let tmp = Array.zeroCreate<'T> p.Length
+            let gData = g.Data
+            let g = ReadOnlySpan<'T>(gData)
+            // The step is tmp ⊙ direction: the gradient for AdaGrad, the first moment for Adam.
+            let direction =
+                match optimizer.Rule with
+                | UpdateRule.AdaGrad eps ->
+                    // s ← s + (eps + g²); p ← p − (lr/√s)·g.
+                    Numerics.Tensors.TensorPrimitives.MultiplyAdd(g, g, 'T.CreateTruncating eps, Span<'T>(tmp))
+                    Numerics.Tensors.TensorPrimitives.Add(ReadOnlySpan<'T>(s.Data), ReadOnlySpan<'T>(tmp), Span<'T>(s.Data))
+                    Numerics.Tensors.TensorPrimitives.Sqrt(ReadOnlySpan<'T>(s.Data), Span<'T>(tmp))
+                    Numerics.Tensors.TensorPrimitives.Divide(lr, ReadOnlySpan<'T>(tmp), Span<'T>(tmp))
+                    gData
+                | UpdateRule.Adam (beta1, beta2, eps) ->
+                    let m: Tensor<'T> = firsts.[k]
+                    Shape.checkSame op "parameter" p.Dims "moment" m.Dims
+                    let b1, b2 = 'T.CreateTruncating beta1, 'T.CreateTruncating beta2
+                    Numerics.Tensors.TensorPrimitives.Multiply(ReadOnlySpan<'T>(m.Data), b1, Span<'T>(m.Data))
+                    Numerics.Tensors.TensorPrimitives.MultiplyAdd(g, 'T.One - b1, ReadOnlySpan<'T>(m.Data), Span<'T>(m.Data))
+                    Numerics.Tensors.TensorPrimitives.Multiply(ReadOnlySpan<'T>(s.Data), b2, Span<'T>(s.Data))
+                    Numerics.Tensors.TensorPrimitives.Multiply(g, g, Span<'T>(tmp))
+                    Numerics.Tensors.TensorPrimitives.MultiplyAdd(ReadOnlySpan<'T>(tmp), 'T.One - b2, ReadOnlySpan<'T>(s.Data), Span<'T>(s.Data))
+                    // tmp ← (lr/(1 − β1ᵗ)) / (√(v/(1 − β2ᵗ)) + eps), then the step is tmp·m.
+                    let c1 = 'T.One - 'T.CreateTruncating (Math.Pow(beta1, float t))
+                    let c2 = 'T.One - 'T.CreateTruncating (Math.Pow(beta2, float t))
+                    Numerics.Tensors.TensorPrimitives.Divide(ReadOnlySpan<'T>(s.Data), c2, Span<'T>(tmp))
+                    Numerics.Tensors.TensorPrimitives.Sqrt(ReadOnlySpan<'T>(tmp), Span<'T>(tmp))
+                    Numerics.Tensors.TensorPrimitives.Add(ReadOnlySpan<'T>(tmp), 'T.CreateTruncating eps, Span<'T>(tmp))
+                    Numerics.Tensors.TensorPrimitives.Divide(lr / c1, ReadOnlySpan<'T>(tmp), Span<'T>(tmp))
+                    m.Data
+                | UpdateRule.SGD | UpdateRule.Momentum _ -> gData
+            Numerics.Tensors.TensorPrimitives.Multiply(ReadOnlySpan<'T>(tmp), ReadOnlySpan<'T>(direction), Span<'T>(tmp))
+            Numerics.Tensors.TensorPrimitives.Subtract(ReadOnlySpan<'T>(p.Data), ReadOnlySpan<'T>(tmp), Span<'T>(p.Data))) parameters gradients
+        { state with SquareSums = sums; Velocities = firsts; Steps = t }
+
+    /// One update of the parameters with their gradients (clipped first when the optimizer clips).
+    /// <exception cref="ShapeMismatchException">when the gradients do not match the parameters.</exception>
     let step (optimizer: Optimizer) (state: OptimizerState<'T>) (parameters: Tensor<'T> list) (gradients: Tensor<'T> list) =
+        let gradients = clipped optimizer gradients
         match optimizer.Rule with
         | UpdateRule.SGD -> Sgd.step state.LearningRate parameters gradients, { state with Steps = state.Steps + 1 }
         | UpdateRule.Momentum m ->
             let v = if state.Velocities.IsEmpty then Momentum.init parameters else state.Velocities
             let ps, v = Momentum.step state.LearningRate m v parameters gradients
             ps, { state with Velocities = v; Steps = state.Steps + 1 }
+        | UpdateRule.AdaGrad _ | UpdateRule.Adam _ ->
+            if parameters.Length <> gradients.Length then
+                raise (ShapeMismatchException("Optimizer.step", sprintf "%d gradients, one per parameter" parameters.Length, sprintf "%d" gradients.Length))
+            // The in-place arithmetic on copies, so that both entry points agree bit for bit.
+            let ps = parameters |> List.map Tensor.copy
+            let state = { state with Velocities = List.map Tensor.copy state.Velocities; SquareSums = List.map Tensor.copy state.SquareSums }
+            ps, adaptiveInPlace optimizer state ps gradients
 
     /// One update written into the parameter (and velocity) buffers themselves: for the
     /// trainer, on copies it owns and nobody else can see. Same arithmetic, rounding for
-    /// rounding, as `step`, in one pass per tensor and without allocating.
+    /// rounding, as `step`, in one pass per tensor and without allocating (except for
+    /// clipped gradients and the adaptive rules' scratch).
     let internal stepInPlace<'T when 'T :> Numerics.IFloatingPointIeee754<'T>> (optimizer: Optimizer) (state: OptimizerState<'T>)
                                  (parameters: Tensor<'T> list) (gradients: Tensor<'T> list) : OptimizerState<'T> =
         if parameters.Length <> gradients.Length then
             raise (ShapeMismatchException("Optimizer.step", sprintf "%d gradients, one per parameter" parameters.Length, sprintf "%d" gradients.Length))
+        let gradients = clipped optimizer gradients
         let lr = 'T.CreateTruncating state.LearningRate
         match optimizer.Rule with
+        | UpdateRule.AdaGrad _ | UpdateRule.Adam _ -> adaptiveInPlace optimizer state parameters gradients
         | UpdateRule.SGD ->
             List.iter2 (fun (p: Tensor<'T>) (g: Tensor<'T>) ->
                 Shape.checkSame "Optimizer.step" "parameter" p.Dims "gradient" g.Dims

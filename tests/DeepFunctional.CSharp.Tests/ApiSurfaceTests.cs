@@ -154,6 +154,9 @@ public class ApiSurfaceTests
             // chapter 4
             "SoftmaxCrossEntropy", "SGDMomentum", "DecayType", "DropoutScaling", "EarlyStoppingModel", "Classification",
             "ImageSet", "ImageDataSet", "ClassificationData`1", "Mnist", "Chapter4Experiment", "Chapter4Result",
+            // chapter 6
+            "AdaGrad", "Adam", "RecurrentCell", "RecurrentLayer", "CharacterModel", "CharacterTrainingOptions",
+            "CharacterTrainingReport", "CharacterTrainingResult", "CharacterLossScaling",
         ];
         var names = Facade.GetExportedTypes().Where(t => t.Namespace == "DeepFunctional.CSharp").Select(t => t.Name).ToHashSet();
         Assert.All(expected, n => Assert.Contains(n, names));

@@ -114,6 +114,8 @@ module Chapter5 =
           /// The fraction of test images classified correctly by the final network (in book
           /// mode by the network as the last epoch left it, as in chapter 4).
           Accuracy: float
+          /// The test loss of that network, from the fit's evaluations (no extra pass over the test set).
+          ValidationLoss: float
           /// The predicted class of every test image.
           Predictions: int[] }
 
@@ -160,8 +162,15 @@ module Chapter5 =
         let fit = Trainer.fitMonitored monitor (options book config) config.Optimizer (network book config) d.XTrain d.YTrain d.XTest d.YTest
         let measured = if book then fit.LastTrained else fit.Network
         let predictions = predictClasses measured d.XTest
+        // Every epoch is evaluated; the last evaluation is of the last trained network, and our
+        // early stopping keeps the best evaluated one.
+        let losses = fit.Evaluations |> List.map (fun e -> e.Loss)
+        let validationLoss =
+            match fit.StoppedEarlyAt, losses |> List.filter Double.IsFinite with
+            | Some _, (_ :: _ as finite) when not book -> List.min finite
+            | _ -> List.last losses
         { Config = config; Book = book; Fit = fit; Checks = List.ofSeq checks
-          Accuracy = Classification.accuracy predictions data.TestLabels; Predictions = predictions }
+          Accuracy = Classification.accuracy predictions data.TestLabels; ValidationLoss = validationLoss; Predictions = predictions }
 
     /// The book's line for a check: "Validation accuracy after 100 batches is 79.65%".
     let checkLine (check: AccuracyCheck) =

@@ -41,14 +41,22 @@ public enum TrainingProgressKind
     /// <see cref="TrainingProgress.Loss"/> is the test loss that did not improve.
     /// </summary>
     EarlyStopped,
+
+    /// <summary>
+    /// The accuracy on the test data was measured within an epoch (chapter 5, every 100 batches);
+    /// <see cref="TrainingProgress.Accuracy"/> is the accuracy and <see cref="TrainingProgress.Batch"/> the number of
+    /// batches of the epoch trained so far.
+    /// </summary>
+    AccuracyChecked,
 }
 
 /// <summary>One report of a training run's progress, given to the <c>progress</c> argument of <c>Trainer.Fit</c>.</summary>
 public sealed class TrainingProgress
 {
     internal TrainingProgress(TrainingProgressKind kind, int epoch, int epochs, int batch, int batches, double loss,
-        bool improved, double? bestLoss, int? bestEpoch, string? bookLine)
+        bool improved, double? bestLoss, int? bestEpoch, string? bookLine, double? accuracy = null)
     {
+        Accuracy = accuracy;
         Kind = kind;
         Epoch = epoch;
         Epochs = epochs;
@@ -70,7 +78,10 @@ public sealed class TrainingProgress
     /// <summary>The number of epochs the run was asked for.</summary>
     public int Epochs { get; }
 
-    /// <summary>The 1-based batch within the epoch for <see cref="TrainingProgressKind.BatchCompleted"/>; 0 otherwise.</summary>
+    /// <summary>
+    /// The 1-based batch within the epoch for <see cref="TrainingProgressKind.BatchCompleted"/> and
+    /// <see cref="TrainingProgressKind.AccuracyChecked"/>; 0 otherwise.
+    /// </summary>
     public int Batch { get; }
 
     /// <summary>The number of batches per epoch.</summary>
@@ -79,9 +90,12 @@ public sealed class TrainingProgress
     /// <summary>
     /// The batch's training loss (<see cref="TrainingProgressKind.BatchCompleted"/>), the test loss
     /// (<see cref="TrainingProgressKind.Evaluated"/>, <see cref="TrainingProgressKind.EarlyStopped"/>), or NaN
-    /// (<see cref="TrainingProgressKind.EpochCompleted"/>).
+    /// (<see cref="TrainingProgressKind.EpochCompleted"/>, <see cref="TrainingProgressKind.AccuracyChecked"/>).
     /// </summary>
     public double Loss { get; }
+
+    /// <summary>For <see cref="TrainingProgressKind.AccuracyChecked"/>: the fraction of test rows classified correctly, in 0..1; null otherwise.</summary>
+    public double? Accuracy { get; }
 
     /// <summary>For <see cref="TrainingProgressKind.Evaluated"/>: whether the test loss beat the best so far.</summary>
     public bool Improved { get; }
@@ -387,6 +401,7 @@ internal sealed class FitEvents
     private readonly IProgress<TrainingProgress>? _progress;
     private readonly Func<Core.TrainingEvent, FSharpOption<string>?> _bookLine;
     private readonly List<double> _epochLosses = [];
+    private readonly List<double> _batchLosses = [];
     private double _lossSum;
     private int _lossCount;
 
@@ -413,6 +428,21 @@ internal sealed class FitEvents
     /// <summary>The mean batch loss of every completed epoch so far.</summary>
     internal IReadOnlyList<double> EpochLosses => _epochLosses;
 
+    /// <summary>The loss of every batch so far, in order.</summary>
+    internal IReadOnlyList<double> BatchLosses => _batchLosses;
+
+    /// <summary>Prints a within-epoch accuracy check's book line and reports it (chapter 5).</summary>
+    /// <param name="epoch">The 1-based epoch.</param>
+    /// <param name="batch">The batches of the epoch trained so far.</param>
+    /// <param name="accuracy">The test accuracy, in 0..1.</param>
+    /// <param name="line">The book's line for it.</param>
+    internal void ReportAccuracy(int epoch, int batch, double accuracy, string line)
+    {
+        _output?.WriteLine(line);
+        _progress?.Report(new TrainingProgress(TrainingProgressKind.AccuracyChecked, epoch, _epochs, batch, _batches, double.NaN,
+            false, null, null, line, accuracy));
+    }
+
     /// <summary>The facade's result of a finished run.</summary>
     internal FitResult Result<T>(Core.FitResult<T> result)
     {
@@ -429,6 +459,7 @@ internal sealed class FitEvents
         switch (e)
         {
             case Core.TrainingEvent.BatchCompleted b:
+                _batchLosses.Add(b.loss);
                 _lossSum += b.loss;
                 _lossCount++;
                 break;

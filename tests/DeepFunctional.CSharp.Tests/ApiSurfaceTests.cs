@@ -156,7 +156,7 @@ public class ApiSurfaceTests
             "ImageSet", "ImageDataSet", "ClassificationData`1", "Mnist", "Chapter4Experiment", "Chapter4Result",
             // chapter 5
             "Conv2D", "MaxPool2D", "AvgPool2D", "Pooling2D", "Flatten", "LayerParameters", "Conv2DParameters",
-            "ImageTrainTestSplit`1",
+            "ImageTrainTestSplit`1", "Chapter5Experiment", "Chapter5Result", "AccuracyCheck",
         ];
         var names = Facade.GetExportedTypes().Where(t => t.Namespace == "DeepFunctional.CSharp").Select(t => t.Name).ToHashSet();
         Assert.All(expected, n => Assert.Contains(n, names));

@@ -110,7 +110,7 @@ public sealed class Chapter4Experiment
     /// test rows it classifies correctly. Every 5 epochs the test loss is computed; the first one that does
     /// not improve ends training.
     /// </summary>
-    /// <param name="data">Inputs and one-hot targets of 10 classes, such as <see cref="ImageDataSet.BookSplit"/>'s.</param>
+    /// <param name="data">Inputs and one-hot targets of 10 classes, such as <see cref="ImageDataSet.BookSplit"/>'s (images are flattened to rows).</param>
     /// <param name="book">Reproduce the book's code (see the remarks of <see cref="Chapter4Experiment"/>).</param>
     /// <param name="progress">Receives a report after every batch, epoch and evaluation, synchronously on the training
     /// thread; <see cref="TrainingProgress.BookLine"/> carries the book's chapter-4 lines.</param>
@@ -147,7 +147,7 @@ public sealed class Chapter4Experiment
         ArgumentNullException.ThrowIfNull(data);
         if (data.Classes != Classes)
             throw new ShapeMismatchException(op, $"data of {Classes} classes (the network has {Classes} outputs)", $"{data.Classes} classes");
-        var d = data.Inner;
+        var d = data.Rows;
         int batches = (d.TrainLabels.Length + BatchSize - 1) / BatchSize;
         var events = new FitEvents(_config.Epochs, batches, null, progress, Core.Chapter4.bookLine);
         var result = Core.Chapter4.run(book, events.Handler, cancellationToken, _config, d);

@@ -1,6 +1,9 @@
 using System;
+using System.Collections.Generic;
 using System.Globalization;
 using System.Numerics;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using Core = global::DeepFunctional;
 
 namespace DeepFunctional.CSharp;
@@ -46,8 +49,23 @@ internal static class Guard
             throw OutOfRange(operation, parameter, $"{parameter} in 0..{uint.MaxValue}", value);
     }
 
-    /// <summary>The shape of a matrix as the core prints it: <c>3x4</c>.</summary>
-    internal static string Shape<T>(T[,] a) => $"{a.GetLength(0)}x{a.GetLength(1)}";
+    /// <summary>The shape of an array as the core prints it: <c>3x4</c>, <c>60x1x28x28</c>.</summary>
+    internal static string Shape(Array a) => Format(Dimensions(a));
+
+    /// <summary>A shape as the core prints it: <c>1x28x28</c>.</summary>
+    internal static string Format(IEnumerable<int> dims) => string.Join("x", dims);
+
+    /// <summary>The lengths of every dimension of an array.</summary>
+    internal static int[] Dimensions(Array a)
+    {
+        var dims = new int[a.Rank];
+        for (int d = 0; d < dims.Length; d++)
+            dims[d] = a.GetLength(d);
+        return dims;
+    }
+
+    /// <summary>The lengths of every dimension after the first: the shape of one row (or one image).</summary>
+    internal static int[] Sample(Array a) => Dimensions(a)[1..];
 
     /// <summary>
     /// Checks a matrix argument: not null, at least one row and one column, every element
@@ -75,8 +93,70 @@ internal static class Guard
         return a;
     }
 
-    /// <summary>Checks that two matrices have the same number of rows.</summary>
-    internal static void SameRows<T, U>(string operation, string nameA, T[,] a, string nameB, U[,] b)
+    /// <summary>
+    /// Checks an array of images [images, channels, height, width]: not null, every length at least 1,
+    /// every element finite. Returns it, for chaining.
+    /// </summary>
+    internal static T[,,,] Images<T>(string operation, string parameter, T[,,,]? a)
+        where T : struct, IFloatingPointIeee754<T>
+    {
+        ArgumentNullException.ThrowIfNull(a, parameter);
+        if (a.Length == 0)
+            throw new ArgumentException(
+                Message(operation, $"{parameter} with at least one image, channel, row and column", $"{parameter} of shape {Shape(a)}"), parameter);
+        var values = MemoryMarshal.CreateReadOnlySpan(ref Unsafe.As<byte, T>(ref MemoryMarshal.GetArrayDataReference(a)), a.Length);
+        for (int i = 0; i < values.Length; i++)
+        {
+            if (!T.IsFinite(values[i]))
+            {
+                int w = a.GetLength(3), h = a.GetLength(2), c = a.GetLength(1);
+                throw new ArgumentException(
+                    Message(operation, $"finite values in {parameter}",
+                        $"{Convert.ToString(values[i], CultureInfo.InvariantCulture)} at image {i / (c * h * w)}, channel {i / (h * w) % c}, row {i / w % h}, column {i % w}"),
+                    parameter);
+            }
+        }
+        return a;
+    }
+
+    /// <summary>Checks an input that is either a matrix [rows, features] or images [images, channels, height, width].</summary>
+    internal static void Input<T>(string operation, string parameter, Array? a)
+        where T : struct, IFloatingPointIeee754<T>
+    {
+        switch (a)
+        {
+            case T[,] matrix:
+                Matrix(operation, parameter, matrix);
+                break;
+            case T[,,,] images:
+                Images(operation, parameter, images);
+                break;
+            case null:
+                throw new ArgumentNullException(parameter);
+            default:
+                throw new InvalidOperationException($"{operation}: unexpected input type {a.GetType()}");
+        }
+    }
+
+    /// <summary>
+    /// Checks that two inputs have rows (or images) of the same shape: the same columns for matrices, the
+    /// same channels, height and width for images.
+    /// </summary>
+    internal static void SameSample(string operation, string nameA, Array a, string nameB, Array b)
+    {
+        if (a.Rank == 2)
+        {
+            Columns(operation, nameB, b, a.GetLength(1), "like " + nameA);
+            return;
+        }
+        var sample = Sample(a);
+        if (!sample.AsSpan().SequenceEqual(Sample(b)))
+            throw new Core.ShapeMismatchException(operation,
+                $"{nameB} of images of {Format(sample)} like {nameA} ({Shape(a)})", $"{nameB} of shape {Shape(b)}");
+    }
+
+    /// <summary>Checks that two arrays have the same number of rows (or images).</summary>
+    internal static void SameRows(string operation, string nameA, Array a, string nameB, Array b)
     {
         if (a.GetLength(0) != b.GetLength(0))
             throw new Core.ShapeMismatchException(operation,
@@ -84,7 +164,7 @@ internal static class Guard
     }
 
     /// <summary>Checks that a matrix has the given number of columns.</summary>
-    internal static void Columns<T>(string operation, string name, T[,] a, int columns, string why)
+    internal static void Columns(string operation, string name, Array a, int columns, string why)
     {
         if (a.GetLength(1) != columns)
             throw new Core.ShapeMismatchException(operation,

@@ -3,13 +3,16 @@ using Core = global::DeepFunctional;
 
 namespace DeepFunctional.CSharp;
 
-/// <summary>How a <see cref="Dense"/> layer draws its initial weights and bias.</summary>
+/// <summary>How a <see cref="Dense"/> or <see cref="Conv2D"/> layer draws its initial weights (and a Dense layer its bias).</summary>
 public enum WeightInit
 {
     /// <summary>W and B from the standard normal distribution (the book's default).</summary>
     StandardNormal,
 
-    /// <summary>Glorot's normal initialisation: standard deviation √(2/(in+out)).</summary>
+    /// <summary>
+    /// Glorot's normal initialisation: standard deviation √(2/(in+out)); for a <see cref="Conv2D"/> kernel of k×k,
+    /// √(2/((in+out)·k²)) with in and out counted in channels.
+    /// </summary>
     Glorot,
 
     /// <summary>
@@ -19,7 +22,7 @@ public enum WeightInit
     BookGlorot,
 }
 
-/// <summary>How a <see cref="Dense"/> layer's dropout keeps the expected activation the same in training and inference.</summary>
+/// <summary>How a <see cref="Dense"/> or <see cref="Conv2D"/> layer's dropout keeps the expected activation the same in training and inference.</summary>
 public enum DropoutScaling
 {
     /// <summary>
@@ -38,7 +41,9 @@ public enum DropoutScaling
 /// <summary>
 /// A layer of a <see cref="NeuralNetwork"/>: a description without parameters (the parameters
 /// are drawn when the network first sees data). The library's layers are listed as its
-/// subclasses; this class cannot be derived from outside the library.
+/// subclasses: <see cref="Dense"/>, and for images (chapter 5) <see cref="Conv2D"/>,
+/// <see cref="MaxPool2D"/>, <see cref="AvgPool2D"/> and <see cref="Flatten"/>; this class cannot be
+/// derived from outside the library.
 /// </summary>
 public abstract class Layer
 {
@@ -46,31 +51,75 @@ public abstract class Layer
     {
     }
 
-    /// <summary>The number of output units.</summary>
+    /// <summary>
+    /// The number of output units: a <see cref="Dense"/> layer's neurons, a <see cref="Conv2D"/> layer's
+    /// output channels (its filters, each applied at every position of the image), and 0 for a layer
+    /// without parameters (pooling, flatten), whose outputs are its inputs regrouped.
+    /// </summary>
     public abstract int Neurons { get; }
 
     /// <summary>The core's description of this layer.</summary>
     internal abstract Core.Layer ToCore();
 
-    /// <summary>The facade object for a core layer.</summary>
-    internal static Layer FromCore(Core.Layer layer)
-    {
-        if (layer is not Core.Layer.Dense dense)
+    /// <summary>
+    /// The shape of the output of one row (or image) of input, after checking that this layer takes it.
+    /// </summary>
+    /// <param name="op">The operation named in errors.</param>
+    /// <param name="position">This layer's 0-based position in its network.</param>
+    /// <param name="input">The shape of one row of input: [features] or [channels, height, width].</param>
+    /// <param name="weights">The shape of this layer's weights when the network has parameters, else null.</param>
+    /// <exception cref="ShapeMismatchException">when the layer cannot take the input.</exception>
+    internal abstract int[] OutputShape(string op, int position, int[] input, int[]? weights);
+
+    /// <summary>What reaches a layer, for messages: <c>rows of 784 features</c>, <c>images of 1 channel of 28x28</c>.</summary>
+    internal static string Describe(int[] sample) =>
+        sample.Length switch
         {
-            throw new NotSupportedException($"The C# facade has no class for the core layer {layer}.");
-        }
-        var spec = dense.Item;
-        var init = spec.WeightInit.Tag switch
+            1 => $"rows of {sample[0]} features",
+            3 => $"images of {sample[0]} channel{(sample[0] == 1 ? "" : "s")} of {sample[1]}x{sample[2]}",
+            _ => $"rows of shape {Guard.Format(sample)}",
+        };
+
+    /// <summary>The error for an input a layer cannot take.</summary>
+    private protected ShapeMismatchException Refuse(string op, int position, string expected, int[] input) =>
+        new(op, $"{expected} for layer {position} ({this})", Describe(input));
+
+    /// <summary>Checks that images [channels, height, width] reach this layer.</summary>
+    private protected void CheckImages(string op, int position, int[] input)
+    {
+        if (input.Length != 3)
+            throw Refuse(op, position, "images [channels, height, width]", input);
+    }
+
+    /// <summary>The facade object for a core layer.</summary>
+    internal static Layer FromCore(Core.Layer layer) =>
+        layer switch
+        {
+            Core.Layer.Dense dense => Dense.FromCore(dense.Item),
+            Core.Layer.Conv2D conv => Conv2D.FromCore(conv.Item),
+            Core.Layer.MaxPool2D max => new MaxPool2D(max.kernel, max.stride),
+            Core.Layer.AvgPool2D avg => new AvgPool2D(avg.kernel, avg.stride),
+            _ when layer.IsFlatten => new Flatten(),
+            _ => throw new NotSupportedException($"The C# facade has no class for the core layer {layer}."),
+        };
+
+    /// <summary>The facade's weight initialisation for the core's.</summary>
+    internal static WeightInit InitFromCore(Core.WeightInit init) =>
+        init.Tag switch
         {
             Core.WeightInit.Tags.Glorot => WeightInit.Glorot,
             Core.WeightInit.Tags.BookGlorot => WeightInit.BookGlorot,
             _ => WeightInit.StandardNormal,
         };
-        return new Dense(spec.Neurons, Activation.FromCore(spec.Activation), init, spec.KeepProbability)
+
+    /// <summary>The core's weight initialisation for the facade's.</summary>
+    internal static Core.WeightInit InitToCore(WeightInit init) =>
+        init switch
         {
-            DropoutScaling = spec.DropoutScaling.IsBook ? DropoutScaling.Book : DropoutScaling.Inverted,
+            WeightInit.Glorot => Core.WeightInit.Glorot,
+            WeightInit.BookGlorot => Core.WeightInit.BookGlorot,
+            _ => Core.WeightInit.StandardNormal,
         };
-    }
 }
 
 /// <summary>
@@ -165,14 +214,25 @@ public sealed class Dense : Layer
             ? value
             : throw Guard.OutOfRange("Dense", "weightInit", "StandardNormal, Glorot or BookGlorot", (int)value);
 
+    /// <summary>The facade object for a core dense layer.</summary>
+    internal static Dense FromCore(Core.DenseSpec spec) =>
+        new(spec.Neurons, Activation.FromCore(spec.Activation), InitFromCore(spec.WeightInit), spec.KeepProbability)
+        {
+            DropoutScaling = spec.DropoutScaling.IsBook ? DropoutScaling.Book : DropoutScaling.Inverted,
+        };
+
+    internal override int[] OutputShape(string op, int position, int[] input, int[]? weights)
+    {
+        if (input.Length != 1)
+            throw Refuse(op, position, "rows of features (flatten images first: Flatten, or Conv2D with flatten)", input);
+        if (weights is not null && weights[0] != input[0])
+            throw Refuse(op, position, $"rows of {weights[0]} features (its W is {Guard.Format(weights)})", input);
+        return [_neurons];
+    }
+
     internal override Core.Layer ToCore()
     {
-        var init = _weightInit switch
-        {
-            WeightInit.Glorot => Core.WeightInit.Glorot,
-            WeightInit.BookGlorot => Core.WeightInit.BookGlorot,
-            _ => Core.WeightInit.StandardNormal,
-        };
+        var init = InitToCore(_weightInit);
         var scaling = _dropoutScaling == DropoutScaling.Book ? Core.DropoutScaling.Book : Core.DropoutScaling.Inverted;
         return Core.Layer.NewDense(new Core.DenseSpec(_neurons, _activation.ToCore(), init, _keepProbability, scaling));
     }

@@ -69,6 +69,16 @@ public sealed class ImageSet
     /// <summary>The raw pixels as numbers 0..255 in single precision, one image per row: a fresh [Count, Rows·Columns] array.</summary>
     public float[,] ToMatrixSingle() => Interop.ToArray(Core.Classification.pixels<float>(Inner));
 
+    /// <summary>The raw pixels as numbers 0..255, as images of one channel for a convolutional network: a fresh [Count, 1, Rows, Columns] array.</summary>
+    public double[,,,] ToImages() => ImagesCore<double>();
+
+    /// <summary>The raw pixels as numbers 0..255 in single precision, as images of one channel: a fresh [Count, 1, Rows, Columns] array.</summary>
+    public float[,,,] ToImagesSingle() => ImagesCore<float>();
+
+    private T[,,,] ImagesCore<T>()
+        where T : struct, IFloatingPointIeee754<T> =>
+        Interop.ToArray4D(Core.Tensor.reshape([Inner.Count, 1, Inner.Rows, Inner.Cols], Core.Classification.pixels<T>(Inner)));
+
     /// <summary>
     /// Writes the images and labels as an idx3 and an idx1 file (replacing files there), as MNIST
     /// stores them; gzip-compressed when asked (name the files <c>*.gz</c> then, as MNIST does).
@@ -137,6 +147,17 @@ public sealed class ImageDataSet
     /// <exception cref="ArgumentOutOfRangeException">when the training pixels are all equal (standard deviation 0) or there are none.</exception>
     public ClassificationData<float> BookSplitSingle() => new(Core.Classification.prepare<float>(Train.Inner, Test.Inner));
 
+    /// <summary>
+    /// <see cref="BookSplit"/> with the images kept as images, for a convolutional network (chapter 5): the same
+    /// standardised pixels as inputs [Count, 1, Rows, Columns] (one channel), and one-hot targets.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">when the training pixels are all equal (standard deviation 0) or there are none.</exception>
+    public ClassificationData<double> BookSplitImages() => new(Core.Classification.prepareImages<double>(Train.Inner, Test.Inner));
+
+    /// <summary><see cref="BookSplitImages"/> in single precision (the standardisation is computed in double, then rounded).</summary>
+    /// <exception cref="ArgumentOutOfRangeException">when the training pixels are all equal (standard deviation 0) or there are none.</exception>
+    public ClassificationData<float> BookSplitImagesSingle() => new(Core.Classification.prepareImages<float>(Train.Inner, Test.Inner));
+
     /// <summary>A short description of both sets.</summary>
     public override string ToString() => $"train: {Train}; test: {Test}";
 }
@@ -144,7 +165,9 @@ public sealed class ImageDataSet
 /// <summary>
 /// Classification data ready for a network: standardised inputs, one-hot targets, and the class
 /// labels of both sets (<see cref="ImageDataSet.BookSplit"/> makes it from images; the constructor
-/// from any arrays). Immutable: <see cref="ToSplit"/> hands out copies.
+/// from any arrays). The inputs are rows of features, or images [channels, height, width] for a
+/// convolutional network (<see cref="ImageDataSet.BookSplitImages"/>, <see cref="ImageShape"/>).
+/// Immutable: <see cref="ToSplit"/> and <see cref="ToImageSplit"/> hand out copies.
 /// </summary>
 /// <typeparam name="T"><see cref="double"/> or <see cref="float"/>.</typeparam>
 public sealed class ClassificationData<T>
@@ -186,6 +209,42 @@ public sealed class ClassificationData<T>
             new Core.PixelStatistics(0.0, 1.0));
     }
 
+    /// <summary>
+    /// Classification data from images and labels (copied; the images are used as given, not standardised),
+    /// for a convolutional network. The targets are the one-hot rows of the labels.
+    /// </summary>
+    /// <param name="xTrain">Training images: [images, channels, height, width], finite.</param>
+    /// <param name="trainLabels">The class of each training image, in 0 .. classes − 1.</param>
+    /// <param name="xTest">Test images: [testImages, channels, height, width] of the training images' size, finite.</param>
+    /// <param name="testLabels">The class of each test image, in 0 .. classes − 1.</param>
+    /// <param name="classes">The number of classes; at least 1.</param>
+    /// <exception cref="NotSupportedException">when T is neither double nor float.</exception>
+    /// <exception cref="ArgumentNullException">when an array is null.</exception>
+    /// <exception cref="ArgumentException">when an image array is empty or holds NaN or infinity.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">when classes is less than 1 or a label is outside 0 .. classes − 1.</exception>
+    /// <exception cref="ShapeMismatchException">when a label array has not one label per image, or the test images differ from the training images in size.</exception>
+    public ClassificationData(T[,,,] xTrain, int[] trainLabels, T[,,,] xTest, int[] testLabels, int classes)
+    {
+        const string op = "ClassificationData";
+        if (typeof(T) != typeof(double) && typeof(T) != typeof(float))
+            throw new NotSupportedException(Guard.Message(op, "double or float elements", typeof(T).Name));
+        Guard.Images(op, nameof(xTrain), xTrain);
+        Guard.Images(op, nameof(xTest), xTest);
+        ArgumentNullException.ThrowIfNull(trainLabels);
+        ArgumentNullException.ThrowIfNull(testLabels);
+        Guard.AtLeast(op, nameof(classes), classes, 1);
+        Guard.SameSample(op, nameof(xTrain), xTrain, nameof(xTest), xTest);
+        if (trainLabels.Length != xTrain.GetLength(0))
+            throw new ShapeMismatchException(op, $"one label for each of the {xTrain.GetLength(0)} images of xTrain", $"{trainLabels.Length} trainLabels");
+        if (testLabels.Length != xTest.GetLength(0))
+            throw new ShapeMismatchException(op, $"one label for each of the {xTest.GetLength(0)} images of xTest", $"{testLabels.Length} testLabels");
+        var split = new Core.TrainTest<T>(
+            Interop.ToTensor<T>(xTrain), Core.Classification.oneHot<T>(classes, trainLabels),
+            Interop.ToTensor<T>(xTest), Core.Classification.oneHot<T>(classes, testLabels));
+        Inner = new Core.ClassificationData<T>(split, (int[])trainLabels.Clone(), (int[])testLabels.Clone(), classes,
+            new Core.PixelStatistics(0.0, 1.0));
+    }
+
     internal ClassificationData(Core.ClassificationData<T> inner)
     {
         Inner = inner;
@@ -194,14 +253,33 @@ public sealed class ClassificationData<T>
     /// <summary>The core's data (its tensors and arrays are never written).</summary>
     internal Core.ClassificationData<T> Inner { get; }
 
+    /// <summary>The core's data with every input as a row of features (images flattened, without copying).</summary>
+    internal Core.ClassificationData<T> Rows
+    {
+        get
+        {
+            var s = Inner.Split;
+            if (s.XTrain.Rank == 2)
+                return Inner;
+            var flat = new Core.TrainTest<T>(
+                Core.Tensor.reshape([s.XTrain.Rows, s.XTrain.Cols], s.XTrain), s.YTrain,
+                Core.Tensor.reshape([s.XTest.Rows, s.XTest.Cols], s.XTest), s.YTest);
+            return new Core.ClassificationData<T>(flat, Inner.TrainLabels, Inner.TestLabels, Inner.Classes, Inner.Statistics);
+        }
+    }
+
+    /// <summary>The shape of one input image, [channels, height, width], or null when the inputs are rows of features.</summary>
+    public IReadOnlyList<int>? ImageShape =>
+        Inner.Split.XTrain.Rank == 4 ? Array.AsReadOnly(Inner.Split.XTrain.Shape[1..]) : null;
+
     /// <summary>The precision of the inputs and targets.</summary>
     public Precision Precision => typeof(T) == typeof(double) ? Precision.Double : Precision.Single;
 
     /// <summary>The number of classes: columns of the one-hot targets.</summary>
     public int Classes => Inner.Classes;
 
-    /// <summary>The number of input features (Rows·Columns for images).</summary>
-    public int Features => Inner.Split.XTrain.Shape[1];
+    /// <summary>The number of input features (Rows·Columns for images; channels·height·width when the inputs are images).</summary>
+    public int Features => Inner.Split.XTrain.Cols;
 
     /// <summary>The number of training rows.</summary>
     public int TrainCount => Inner.TrainLabels.Length;
@@ -223,17 +301,77 @@ public sealed class ClassificationData<T>
 
     /// <summary>
     /// The inputs and one-hot targets as fresh arrays, for <see cref="Trainer"/>: XTrain [TrainCount, Features],
-    /// YTrain [TrainCount, Classes], XTest [TestCount, Features], YTest [TestCount, Classes].
+    /// YTrain [TrainCount, Classes], XTest [TestCount, Features], YTest [TestCount, Classes] (images flattened to rows).
     /// </summary>
     public TrainTestSplit<T> ToSplit()
     {
-        var s = Inner.Split;
+        var s = Rows.Split;
         return new TrainTestSplit<T>(Interop.ToArray(s.XTrain), Interop.ToArray(s.YTrain), Interop.ToArray(s.XTest), Interop.ToArray(s.YTest));
     }
 
-    /// <summary>A short description: rows, features, classes and precision.</summary>
+    /// <summary>
+    /// The images and one-hot targets as fresh arrays, for <see cref="Trainer"/> and a convolutional network:
+    /// XTrain [TrainCount, channels, height, width], YTrain [TrainCount, Classes], XTest [TestCount, channels,
+    /// height, width], YTest [TestCount, Classes].
+    /// </summary>
+    /// <exception cref="InvalidOperationException">when the inputs are rows of features (<see cref="ImageShape"/> is null).</exception>
+    public ImageTrainTestSplit<T> ToImageSplit()
+    {
+        var s = Inner.Split;
+        if (s.XTrain.Rank != 4)
+            throw new InvalidOperationException(
+                "ClassificationData.ToImageSplit: the inputs are rows of features, not images; make the data with ImageDataSet.BookSplitImages or from 4-D arrays");
+        return new ImageTrainTestSplit<T>(Interop.ToArray4D(s.XTrain), Interop.ToArray(s.YTrain), Interop.ToArray4D(s.XTest), Interop.ToArray(s.YTest));
+    }
+
+    /// <summary>A short description: rows and features (or images and their shape), classes and precision.</summary>
     public override string ToString() =>
-        $"{TrainCount} training and {TestCount} test rows of {Features} features, {Classes} classes, {Precision.ToString().ToLowerInvariant()} precision";
+        (ImageShape is { } shape
+            ? $"{TrainCount} training and {TestCount} test images of {Guard.Format(shape)}"
+            : $"{TrainCount} training and {TestCount} test rows of {Features} features")
+        + $", {Classes} classes, {Precision.ToString().ToLowerInvariant()} precision";
+}
+
+/// <summary>Images and targets split into a training set and a test set, as arrays the caller owns (chapter 5).</summary>
+/// <typeparam name="T"><see cref="double"/> or <see cref="float"/>.</typeparam>
+public sealed class ImageTrainTestSplit<T>
+    where T : struct, IFloatingPointIeee754<T>
+{
+    /// <summary>A split from its four arrays (kept as given, not copied).</summary>
+    /// <param name="xTrain">Training images: [images, channels, height, width].</param>
+    /// <param name="yTrain">Training targets: [images, targets].</param>
+    /// <param name="xTest">Test images: [testImages, channels, height, width].</param>
+    /// <param name="yTest">Test targets: [testImages, targets].</param>
+    /// <exception cref="ArgumentNullException">when an array is null.</exception>
+    /// <exception cref="ShapeMismatchException">when images and targets differ in count, or training and test data in shape.</exception>
+    public ImageTrainTestSplit(T[,,,] xTrain, T[,] yTrain, T[,,,] xTest, T[,] yTest)
+    {
+        const string op = "ImageTrainTestSplit";
+        ArgumentNullException.ThrowIfNull(xTrain);
+        ArgumentNullException.ThrowIfNull(yTrain);
+        ArgumentNullException.ThrowIfNull(xTest);
+        ArgumentNullException.ThrowIfNull(yTest);
+        Guard.SameRows(op, nameof(xTrain), xTrain, nameof(yTrain), yTrain);
+        Guard.SameRows(op, nameof(xTest), xTest, nameof(yTest), yTest);
+        Guard.SameSample(op, nameof(xTrain), xTrain, nameof(xTest), xTest);
+        Guard.Columns(op, nameof(yTest), yTest, yTrain.GetLength(1), "like yTrain");
+        XTrain = xTrain;
+        YTrain = yTrain;
+        XTest = xTest;
+        YTest = yTest;
+    }
+
+    /// <summary>Training images: [images, channels, height, width].</summary>
+    public T[,,,] XTrain { get; }
+
+    /// <summary>Training targets: [images, targets].</summary>
+    public T[,] YTrain { get; }
+
+    /// <summary>Test images: [testImages, channels, height, width].</summary>
+    public T[,,,] XTest { get; }
+
+    /// <summary>Test targets: [testImages, targets].</summary>
+    public T[,] YTest { get; }
 }
 
 /// <summary>

@@ -41,14 +41,22 @@ public enum TrainingProgressKind
     /// <see cref="TrainingProgress.Loss"/> is the test loss that did not improve.
     /// </summary>
     EarlyStopped,
+
+    /// <summary>
+    /// The accuracy on the test data was measured within an epoch (chapter 5, every 100 batches);
+    /// <see cref="TrainingProgress.Accuracy"/> is the accuracy and <see cref="TrainingProgress.Batch"/> the number of
+    /// batches of the epoch trained so far.
+    /// </summary>
+    AccuracyChecked,
 }
 
 /// <summary>One report of a training run's progress, given to the <c>progress</c> argument of <c>Trainer.Fit</c>.</summary>
 public sealed class TrainingProgress
 {
     internal TrainingProgress(TrainingProgressKind kind, int epoch, int epochs, int batch, int batches, double loss,
-        bool improved, double? bestLoss, int? bestEpoch, string? bookLine)
+        bool improved, double? bestLoss, int? bestEpoch, string? bookLine, double? accuracy = null)
     {
+        Accuracy = accuracy;
         Kind = kind;
         Epoch = epoch;
         Epochs = epochs;
@@ -70,7 +78,10 @@ public sealed class TrainingProgress
     /// <summary>The number of epochs the run was asked for.</summary>
     public int Epochs { get; }
 
-    /// <summary>The 1-based batch within the epoch for <see cref="TrainingProgressKind.BatchCompleted"/>; 0 otherwise.</summary>
+    /// <summary>
+    /// The 1-based batch within the epoch for <see cref="TrainingProgressKind.BatchCompleted"/> and
+    /// <see cref="TrainingProgressKind.AccuracyChecked"/>; 0 otherwise.
+    /// </summary>
     public int Batch { get; }
 
     /// <summary>The number of batches per epoch.</summary>
@@ -79,9 +90,12 @@ public sealed class TrainingProgress
     /// <summary>
     /// The batch's training loss (<see cref="TrainingProgressKind.BatchCompleted"/>), the test loss
     /// (<see cref="TrainingProgressKind.Evaluated"/>, <see cref="TrainingProgressKind.EarlyStopped"/>), or NaN
-    /// (<see cref="TrainingProgressKind.EpochCompleted"/>).
+    /// (<see cref="TrainingProgressKind.EpochCompleted"/>, <see cref="TrainingProgressKind.AccuracyChecked"/>).
     /// </summary>
     public double Loss { get; }
+
+    /// <summary>For <see cref="TrainingProgressKind.AccuracyChecked"/>: the fraction of test rows classified correctly, in 0..1; null otherwise.</summary>
+    public double? Accuracy { get; }
 
     /// <summary>For <see cref="TrainingProgressKind.Evaluated"/>: whether the test loss beat the best so far.</summary>
     public bool Improved { get; }
@@ -277,15 +291,75 @@ public sealed class Trainer
         FitCore(xTrain, yTrain, xTest, yTest, epochs, evalEvery, batchSize, seed, restart, earlyStopping, earlyStoppingModel,
             progress, cancellationToken);
 
-    private FitResult FitCore<T>(T[,] xTrain, T[,] yTrain, T[,] xTest, T[,] yTest,
+    /// <summary>
+    /// Trains a network on images (chapter 5) in double precision; otherwise exactly as
+    /// <see cref="Fit(double[,], double[,], double[,], double[,], int, int, int, long, bool, bool, EarlyStoppingModel, IProgress{TrainingProgress}?, CancellationToken)"/>.
+    /// </summary>
+    /// <param name="xTrain">Training images: [images, channels, height, width].</param>
+    /// <param name="yTrain">Training targets: [images, outputs].</param>
+    /// <param name="xTest">Test images: [testImages, channels, height, width], of the training images' size.</param>
+    /// <param name="yTest">Test targets: [testImages, outputs].</param>
+    /// <param name="epochs">Passes over the training data; at least 1.</param>
+    /// <param name="evalEvery">Evaluate on the test data every this many epochs; at least 1.</param>
+    /// <param name="batchSize">Images per batch (the last batch of an epoch may be shorter); at least 1.</param>
+    /// <param name="seed">The seed of the generator that permutes the images, in 0..4294967295.</param>
+    /// <param name="restart">Draw the network's parameters afresh before training (otherwise continue from the current ones).</param>
+    /// <param name="earlyStopping">Stop at the first evaluation that does not improve.</param>
+    /// <param name="earlyStoppingModel">Which model early stopping keeps: the best evaluated one (the default) or the book's.</param>
+    /// <param name="progress">Receives a report after every batch, epoch and evaluation, synchronously on the training thread.</param>
+    /// <param name="cancellationToken">Checked before every batch; when cancelled, the network keeps the parameters it had before the call.</param>
+    /// <returns>The evaluations, whether training stopped early, and the training loss of every epoch.</returns>
+    /// <exception cref="ArgumentNullException">when an array is null.</exception>
+    /// <exception cref="ArgumentException">when an array is empty or holds NaN or infinity.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">when epochs, evalEvery, batchSize or seed is out of range, or earlyStoppingModel is not defined.</exception>
+    /// <exception cref="ShapeMismatchException">when the arrays do not fit each other or the network (the message names the layer).</exception>
+    /// <exception cref="OperationCanceledException">when the token is cancelled.</exception>
+    public FitResult Fit(double[,,,] xTrain, double[,] yTrain, double[,,,] xTest, double[,] yTest,
+        int epochs = 100, int evalEvery = 10, int batchSize = 32, long seed = 1, bool restart = true, bool earlyStopping = true,
+        EarlyStoppingModel earlyStoppingModel = EarlyStoppingModel.Best,
+        IProgress<TrainingProgress>? progress = null, CancellationToken cancellationToken = default) =>
+        FitCore(xTrain, yTrain, xTest, yTest, epochs, evalEvery, batchSize, seed, restart, earlyStopping, earlyStoppingModel,
+            progress, cancellationToken);
+
+    /// <summary>
+    /// Trains a network on images (chapter 5) in single precision; otherwise exactly as
+    /// <see cref="Fit(double[,,,], double[,], double[,,,], double[,], int, int, int, long, bool, bool, EarlyStoppingModel, IProgress{TrainingProgress}?, CancellationToken)"/>.
+    /// </summary>
+    /// <param name="xTrain">Training images: [images, channels, height, width].</param>
+    /// <param name="yTrain">Training targets: [images, outputs].</param>
+    /// <param name="xTest">Test images: [testImages, channels, height, width], of the training images' size.</param>
+    /// <param name="yTest">Test targets: [testImages, outputs].</param>
+    /// <param name="epochs">Passes over the training data; at least 1.</param>
+    /// <param name="evalEvery">Evaluate on the test data every this many epochs; at least 1.</param>
+    /// <param name="batchSize">Images per batch (the last batch of an epoch may be shorter); at least 1.</param>
+    /// <param name="seed">The seed of the generator that permutes the images, in 0..4294967295.</param>
+    /// <param name="restart">Draw the network's parameters afresh before training (otherwise continue from the current ones).</param>
+    /// <param name="earlyStopping">Stop at the first evaluation that does not improve.</param>
+    /// <param name="earlyStoppingModel">Which model early stopping keeps: the best evaluated one (the default) or the book's.</param>
+    /// <param name="progress">Receives a report after every batch, epoch and evaluation, synchronously on the training thread.</param>
+    /// <param name="cancellationToken">Checked before every batch; when cancelled, the network keeps the parameters it had before the call.</param>
+    /// <returns>The evaluations, whether training stopped early, and the training loss of every epoch.</returns>
+    /// <exception cref="ArgumentNullException">when an array is null.</exception>
+    /// <exception cref="ArgumentException">when an array is empty or holds NaN or infinity.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">when epochs, evalEvery, batchSize or seed is out of range, or earlyStoppingModel is not defined.</exception>
+    /// <exception cref="ShapeMismatchException">when the arrays do not fit each other or the network (the message names the layer).</exception>
+    /// <exception cref="OperationCanceledException">when the token is cancelled.</exception>
+    public FitResult Fit(float[,,,] xTrain, float[,] yTrain, float[,,,] xTest, float[,] yTest,
+        int epochs = 100, int evalEvery = 10, int batchSize = 32, long seed = 1, bool restart = true, bool earlyStopping = true,
+        EarlyStoppingModel earlyStoppingModel = EarlyStoppingModel.Best,
+        IProgress<TrainingProgress>? progress = null, CancellationToken cancellationToken = default) =>
+        FitCore(xTrain, yTrain, xTest, yTest, epochs, evalEvery, batchSize, seed, restart, earlyStopping, earlyStoppingModel,
+            progress, cancellationToken);
+
+    private FitResult FitCore<T>(Array xTrain, T[,] yTrain, Array xTest, T[,] yTest,
         int epochs, int evalEvery, int batchSize, long seed, bool restart, bool earlyStopping, EarlyStoppingModel earlyStoppingModel,
         IProgress<TrainingProgress>? progress, CancellationToken cancellationToken)
         where T : struct, IFloatingPointIeee754<T>
     {
         const string op = "Trainer.Fit";
-        Guard.Matrix(op, nameof(xTrain), xTrain);
+        Guard.Input<T>(op, nameof(xTrain), xTrain);
         Guard.Matrix(op, nameof(yTrain), yTrain);
-        Guard.Matrix(op, nameof(xTest), xTest);
+        Guard.Input<T>(op, nameof(xTest), xTest);
         Guard.Matrix(op, nameof(yTest), yTest);
         Guard.AtLeast(op, nameof(epochs), epochs, 1);
         Guard.AtLeast(op, nameof(evalEvery), evalEvery, 1);
@@ -295,11 +369,12 @@ public sealed class Trainer
             throw Guard.OutOfRange(op, nameof(earlyStoppingModel), "Best or Book", (int)earlyStoppingModel);
         Guard.SameRows(op, nameof(xTrain), xTrain, nameof(yTrain), yTrain);
         Guard.SameRows(op, nameof(xTest), xTest, nameof(yTest), yTest);
-        Guard.Columns(op, nameof(xTest), xTest, xTrain.GetLength(1), "like xTrain");
+        Guard.SameSample(op, nameof(xTrain), xTrain, nameof(xTest), xTest);
         Guard.Columns(op, nameof(yTest), yTest, yTrain.GetLength(1), "like yTrain");
-        Guard.Columns(op, nameof(yTrain), yTrain, Network.OutputFeatures, "the network's outputs");
-        if (!restart && Network.InputFeatures is int features)
-            Guard.Columns(op, nameof(xTrain), xTrain, features, "the network's input features; pass restart: true to draw new parameters");
+        int outputs = Network.CheckInput(op, nameof(xTrain), xTrain, withParameters: false);
+        Guard.Columns(op, nameof(yTrain), yTrain, outputs, "the network's outputs");
+        if (!restart)
+            Network.CheckInput(op, nameof(xTrain), xTrain, withParameters: true, "the network's input features; pass restart: true to draw new parameters");
 
         var optimizer = Optimizer.ToCore();
         var net = restart ? Network.Fresh<T>() : Network.Current<T>();
@@ -308,7 +383,7 @@ public sealed class Trainer
         int batches = (xTrain.GetLength(0) + batchSize - 1) / batchSize;
         var events = new FitEvents(epochs, batches, Output, progress, Core.Trainer.bookLine);
         var result = Core.Trainer.fitWith(events.Handler, cancellationToken, options, optimizer, net,
-            Interop.ToTensor(xTrain), Interop.ToTensor(yTrain), Interop.ToTensor(xTest), Interop.ToTensor(yTest));
+            Interop.ToTensor<T>(xTrain), Interop.ToTensor(yTrain), Interop.ToTensor<T>(xTest), Interop.ToTensor(yTest));
         Network.Replace(result.Network);
         return events.Result(result);
     }
@@ -326,6 +401,7 @@ internal sealed class FitEvents
     private readonly IProgress<TrainingProgress>? _progress;
     private readonly Func<Core.TrainingEvent, FSharpOption<string>?> _bookLine;
     private readonly List<double> _epochLosses = [];
+    private readonly List<double> _batchLosses = [];
     private double _lossSum;
     private int _lossCount;
 
@@ -352,6 +428,21 @@ internal sealed class FitEvents
     /// <summary>The mean batch loss of every completed epoch so far.</summary>
     internal IReadOnlyList<double> EpochLosses => _epochLosses;
 
+    /// <summary>The loss of every batch so far, in order.</summary>
+    internal IReadOnlyList<double> BatchLosses => _batchLosses;
+
+    /// <summary>Prints a within-epoch accuracy check's book line and reports it (chapter 5).</summary>
+    /// <param name="epoch">The 1-based epoch.</param>
+    /// <param name="batch">The batches of the epoch trained so far.</param>
+    /// <param name="accuracy">The test accuracy, in 0..1.</param>
+    /// <param name="line">The book's line for it.</param>
+    internal void ReportAccuracy(int epoch, int batch, double accuracy, string line)
+    {
+        _output?.WriteLine(line);
+        _progress?.Report(new TrainingProgress(TrainingProgressKind.AccuracyChecked, epoch, _epochs, batch, _batches, double.NaN,
+            false, null, null, line, accuracy));
+    }
+
     /// <summary>The facade's result of a finished run.</summary>
     internal FitResult Result<T>(Core.FitResult<T> result)
     {
@@ -368,6 +459,7 @@ internal sealed class FitEvents
         switch (e)
         {
             case Core.TrainingEvent.BatchCompleted b:
+                _batchLosses.Add(b.loss);
                 _lossSum += b.loss;
                 _lossCount++;
                 break;

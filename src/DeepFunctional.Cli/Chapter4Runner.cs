@@ -38,10 +38,7 @@ internal static class Chapter4Runner
         var experiments = settings.Experiments();
         string folder = settings.DataFolder ?? defaultFolder;
         if (!Directory.Exists(folder))
-            throw new RunFailedException(settings.DataFolder is null
-                ? $"found no Fashion-MNIST in {folder}; install it with 'apt-get install dataset-fashion-mnist', "
-                  + $"or give --data DIR for a folder of MNIST-format files ({string.Join(", ", Mnist.FileNames)}, each possibly .gz)"
-                : $"--data: found no folder '{folder}'; expected a folder of MNIST-format files ({string.Join(", ", Mnist.FileNames)}, each possibly .gz)");
+            throw new RunFailedException(MissingFolder(settings.DataFolder, folder));
         var view = new EpochProgress(stdout, EpochProgress.ConsoleFor(progress));
         cancellationToken.ThrowIfCancellationRequested();
 
@@ -96,8 +93,17 @@ internal static class Chapter4Runner
         return 0;
     }
 
+    /// <summary>The one-line message for a data folder that does not exist: how to get Fashion-MNIST, or what --data expects.</summary>
+    /// <param name="given">The folder given with --data, or null for the default.</param>
+    /// <param name="folder">The folder looked for.</param>
+    internal static string MissingFolder(string? given, string folder) =>
+        given is null
+            ? $"found no Fashion-MNIST in {folder}; install it with 'apt-get install dataset-fashion-mnist', "
+              + $"or give --data DIR for a folder of MNIST-format files ({string.Join(", ", Mnist.FileNames)}, each possibly .gz)"
+            : $"--data: found no folder '{folder}'; expected a folder of MNIST-format files ({string.Join(", ", Mnist.FileNames)}, each possibly .gz)";
+
     /// <summary>Reads the folder; a missing or malformed file becomes a one-line failure naming it.</summary>
-    private static ImageDataSet Load(string folder)
+    internal static ImageDataSet Load(string folder)
     {
         try
         {

@@ -18,6 +18,9 @@ internal enum CommandKind
     /// <summary>Run the chapter-4 experiments on MNIST-format images (Fashion-MNIST by default).</summary>
     Chapter4,
 
+    /// <summary>Train chapter 5's convolutional network (or chapter 7's) on MNIST-format images.</summary>
+    Chapter5,
+
     /// <summary>The chapter-2 models trained by hand, next to the closed-form fit.</summary>
     Chapter2,
 
@@ -144,8 +147,26 @@ internal sealed record Chapter4Settings(string? DataFolder, string Config, Preci
     }
 }
 
+/// <summary>
+/// The settings of a chapter-5 run: the data folder (null: Fashion-MNIST where Debian installs it), the network's
+/// name (<c>book</c> or <c>ch7</c>), the precision, book mode, the PNG to plot the run in (or null), and the number
+/// of epochs (null: the experiment's one).
+/// </summary>
+internal sealed record Chapter5Settings(string? DataFolder, string Net, Precision Precision, bool Book, string? PlotFile, int? Epochs)
+{
+    /// <summary>The defaults: Fashion-MNIST, the book's network, double precision, not book mode, no plot, one epoch.</summary>
+    internal static Chapter5Settings Default { get; } = new(null, "book", Precision.Double, false, null, null);
+
+    /// <summary>The experiment to run, with the epochs asked for.</summary>
+    internal Chapter5Experiment Experiment()
+    {
+        var chosen = Chapter5Experiment.Find(Net);
+        return Epochs is int n ? chosen.WithEpochs(n) : chosen;
+    }
+}
+
 /// <summary>A parsed command line.</summary>
-internal sealed record Command(CommandKind Kind, Chapter3Settings Chapter3, Chapter4Settings Chapter4)
+internal sealed record Command(CommandKind Kind, Chapter3Settings Chapter3, Chapter4Settings Chapter4, Chapter5Settings Chapter5)
 {
     /// <summary>The settings of ch6 (the defaults for other commands).</summary>
     internal Chapter6Settings Chapter6 { get; init; } = Chapter6Settings.Default;
@@ -203,6 +224,23 @@ internal static class CommandLine
         new("--epochs", "an integer >= 1", (v, s) => PositiveInt(v) is int n ? s with { Epochs = n } : null),
     ];
 
+    private static readonly Option<Chapter5Settings>[] Chapter5Options =
+    [
+        new("--data", "a folder", (v, s) => v.Length > 0 ? s with { DataFolder = v } : null),
+        new("--net", $"one of {string.Join(", ", Chapter5Experiment.Names)}", (v, s) =>
+            Chapter5Experiment.Names.Contains(v) ? s with { Net = v } : null),
+        new("--epochs", "an integer >= 1", (v, s) => PositiveInt(v) is int n ? s with { Epochs = n } : null),
+        new("--precision", "'double' or 'single'", (v, s) => v switch
+        {
+            "double" => s with { Precision = Precision.Double },
+            "single" => s with { Precision = Precision.Single },
+            _ => null,
+        }),
+        new("--book", "no value", (_, s) => s with { Book = true }, IsFlag: true),
+        new("--plot", "a file name ending in .png", (v, s) =>
+            v.Length > 4 && v.EndsWith(".png", StringComparison.OrdinalIgnoreCase) ? s with { PlotFile = v } : null),
+    ];
+
     private static readonly Option<Chapter6Settings>[] Chapter6Options =
     [
         new("--text", "a file name", (v, s) => v.Length > 0 ? s with { TextFile = v } : null),
@@ -255,7 +293,7 @@ internal static class CommandLine
     }
 
     /// <summary>The names of the subcommands, for messages.</summary>
-    private const string Commands = "ch3, ch4, ch6, ch2 or help";
+    private const string Commands = "ch3, ch4, ch5, ch6, ch2 or help";
 
     /// <summary>Parses the arguments.</summary>
     /// <exception cref="UsageException">when they do not follow the grammar.</exception>
@@ -270,6 +308,7 @@ internal static class CommandLine
             {
                 "ch3" => CommandKind.Chapter3,
                 "ch4" => CommandKind.Chapter4,
+                "ch5" => CommandKind.Chapter5,
                 "ch6" => CommandKind.Chapter6,
                 "ch2" => CommandKind.Chapter2,
                 "help" => CommandKind.Help,
@@ -278,17 +317,16 @@ internal static class CommandLine
             i = 1;
         }
         var rest = args.Skip(i).ToArray();
+        var none = new Command(CommandKind.Help, Chapter3Settings.Book, Chapter4Settings.Default, Chapter5Settings.Default);
         if (rest.Any(a => a is "--help" or "-h"))
-            return new Command(CommandKind.Help, Chapter3Settings.Book, Chapter4Settings.Default);
+            return none;
         return kind switch
         {
-            CommandKind.Chapter3 => new Command(kind, ParseOptions("ch3", rest, Chapter3Options, Chapter3Settings.Book), Chapter4Settings.Default),
-            CommandKind.Chapter4 => new Command(kind, Chapter3Settings.Book, CheckChapter4(ParseOptions("ch4", rest, Chapter4Options, Chapter4Settings.Default))),
-            CommandKind.Chapter6 => new Command(kind, Chapter3Settings.Book, Chapter4Settings.Default)
-            {
-                Chapter6 = CheckChapter6(ParseOptions("ch6", rest, Chapter6Options, Chapter6Settings.Default), rest),
-            },
-            _ => new Command(kind, ParseOptions(kind == CommandKind.Help ? "help" : "ch2", rest, [], Chapter3Settings.Book), Chapter4Settings.Default),
+            CommandKind.Chapter3 => none with { Kind = kind, Chapter3 = ParseOptions("ch3", rest, Chapter3Options, Chapter3Settings.Book) },
+            CommandKind.Chapter4 => none with { Kind = kind, Chapter4 = CheckChapter4(ParseOptions("ch4", rest, Chapter4Options, Chapter4Settings.Default)) },
+            CommandKind.Chapter5 => none with { Kind = kind, Chapter5 = CheckChapter5(ParseOptions("ch5", rest, Chapter5Options, Chapter5Settings.Default)) },
+            CommandKind.Chapter6 => none with { Kind = kind, Chapter6 = CheckChapter6(ParseOptions("ch6", rest, Chapter6Options, Chapter6Settings.Default), rest) },
+            _ => none with { Kind = kind, Chapter3 = ParseOptions(kind == CommandKind.Help ? "help" : "ch2", rest, [], Chapter3Settings.Book) },
         };
     }
 
@@ -342,10 +380,16 @@ internal static class CommandLine
             ? throw new UsageException("option --book expects double precision (the book's arithmetic), got --precision single")
             : settings;
 
+    /// <summary>Refuses combinations of ch5 options that contradict each other.</summary>
+    private static Chapter5Settings CheckChapter5(Chapter5Settings settings) =>
+        settings.Book && settings.Precision == Precision.Single
+            ? throw new UsageException("option --book expects double precision (the book's arithmetic), got --precision single")
+            : settings;
+
     /// <summary>The usage text.</summary>
     internal static string Usage =>
         $"""
-        {ProgramName}: the book "Deep Learning from Scratch" (chapters 2 to 4 and 6) run on DeepFunctional
+        {ProgramName}: the book "Deep Learning from Scratch" (chapters 2 to 6) run on DeepFunctional
 
         Usage:
           {ProgramName} [ch3] [options]   train the chapter-3 models (linear regression, one and two hidden
@@ -353,6 +397,8 @@ internal static class CommandLine
                                           book's lines, and compare all 21 numbers with the book's
           {ProgramName} ch4 [options]     run chapter 4's image-classification experiments on Fashion-MNIST (or
                                           any MNIST-format folder): the book's lines, the accuracy, and a table
+          {ProgramName} ch5 [options]     train chapter 5's convolutional network (or chapter 7's) on Fashion-MNIST
+                                          for one epoch, printing the test accuracy every 100 batches
           {ProgramName} ch6 [options]     train chapter 6's character-level model on a text (the embedded
                                           Shakespeare by default), printing the moving-average loss and
                                           generated text; or generate text with a saved model
@@ -388,6 +434,21 @@ internal static class CommandLine
         Every experiment trains with batches of 60, evaluates every 5 epochs, stops early at the first
         evaluation that does not improve, and uses seed 190119.
 
+        Options of ch5:
+          --data DIR                  a folder of MNIST-format files, as for ch4 (default {Mnist.FashionMnistFolder})
+          --net book|ch7              the network (default book): 'book' is the book's Conv2D(16, 5x5, tanh,
+                                      flatten, dropout 0.8) then Dense(10), SGD with momentum 0.1; 'ch7' is
+                                      chapter 7's Conv2D(14, 5x5), Conv2D(7, 5x5), Dense(32, dropout 0.8),
+                                      Dense(10), SGD with momentum 0.01
+          --epochs N                  train N epochs, >= 1, instead of one (1,000 batches each)
+          --precision double|single   arithmetic precision (default double)
+          --book                      the book's seeding, loss value, "glorot" and dropout scaling; needs
+                                      double precision
+          --plot FILE.png             draw the training loss of every batch (and its mean over 10 batches) and
+                                      the test accuracies against the batches trained, in one PNG
+        Batches of 60, the test accuracy every 100 batches and the test loss after every epoch, seed 190119.
+
+
         Options of ch6 (the defaults are the book's single-LSTM experiment):
           --text FILE                 train on this UTF-8 text (default: the embedded Shakespeare, 62 symbols)
           --layers SPEC               rnn|lstm|gru:HIDDEN[:OUTPUTS], comma-separated, input side first (default
@@ -409,7 +470,8 @@ internal static class CommandLine
 
         Output: the book's lines on stdout; progress on stderr when it is a terminal.
         Exit status: 0 when all 21 numbers match the book (ch3; or the check does not apply) or the runs
-        finish (ch4, ch6), 1 when some differ or a run fails (ch4: also when the data is missing or malformed),
-        2 for bad arguments, 130 when interrupted.
+        finish (ch4, ch5, ch6), 1 when some differ or a run fails (ch4: also when the data is missing; ch4 and
+        ch5: when it is malformed), 2 for bad arguments (ch5: also when the data folder is missing),
+        130 when interrupted.
         """;
 }

@@ -54,8 +54,14 @@ internal static class Program
                 CommandKind.Chapter2 => Chapter2Runner.Run(stdout, new TrainingReporter(stdout, progress, "chapter 2")),
                 CommandKind.Chapter4 => Chapter4Runner.Run(command.Chapter4, stdout, progress, cancellationToken),
                 CommandKind.Chapter6 => Chapter6Runner.Run(command.Chapter6, stdout, progress, cancellationToken),
+                CommandKind.Chapter5 => Chapter5Runner.Run(command.Chapter5, stdout, progress, cancellationToken),
                 _ => Chapter3Runner.Run(command.Chapter3, stdout, progress, cancellationToken),
             };
+        }
+        catch (UsageException e)
+        {
+            stderr.WriteLine($"{CommandLine.ProgramName}: error: {e.Message}");
+            return UsageError;
         }
         catch (OperationCanceledException)
         {

@@ -87,7 +87,7 @@ module Softmax =
                 let o = Span<'T>(out, i * k, k)
                 let m: 'T = Tensors.TensorPrimitives.Max(row)
                 Tensors.TensorPrimitives.Subtract(row, m, o)
-                Tensors.TensorPrimitives.Exp(ReadOnlySpan<'T>(out, i * k, k), o)
+                Transcendental.into Transcendental.Exp (ReadOnlySpan<'T>(out, i * k, k)) o
                 let s: 'T = Tensors.TensorPrimitives.Sum(ReadOnlySpan<'T>(out, i * k, k))
                 Tensors.TensorPrimitives.Divide(ReadOnlySpan<'T>(out, i * k, k), s, o)
         Tensor.wrap x.Dims out

@@ -53,6 +53,93 @@ type Tensor<'T> internal (shape: int[], data: 'T[]) =
         let shown = data |> Seq.truncate 6 |> Seq.map string |> String.concat "; "
         sprintf "Tensor %s [%s%s]" (Shape.format shape) shown (if data.Length > 6 then "; ..." else "")
 
+/// The transcendental functions of `TensorPrimitives` that the library uses.
+[<RequireQualifiedAccess>]
+type internal Transcendental =
+    | Exp
+    | Log
+    | Tanh
+    | Sigmoid
+
+/// `TensorPrimitives`' transcendental functions, evaluated so that each result depends only on
+/// its input value.
+///
+/// `TensorPrimitives` evaluates a whole vector in scalar code when one of its lanes holds an
+/// extreme input (e^x beyond ±708 in double or ±87 in single precision, which tanh and the
+/// sigmoid reach at half or the same argument; for the logarithm anything but a positive normal
+/// number), and the scalar code's last bit can differ from the vector code's. Which elements
+/// share a vector with an extreme input depends on the vector width the code runs with (it
+/// changes when the JIT recompiles hot code) and on the alignment of the destination, so a
+/// seeded run whose activations or logits grow large (chapter 5's CNN, whose logits reach
+/// hundreds) did not repeat itself from run to run. Here extreme inputs are evaluated on their
+/// own, in scalar code, and every vector `TensorPrimitives` sees holds ordinary inputs only.
+[<RequireQualifiedAccess>]
+module internal Transcendental =
+
+    /// Elements per block of the slow path.
+    [<Literal>]
+    let Block = 4096
+
+    let private vector<'T when 'T :> IFloatingPointIeee754<'T>> (f: Transcendental) (x: ReadOnlySpan<'T>) (y: Span<'T>) =
+        match f with
+        | Transcendental.Exp -> TensorPrimitives.Exp(x, y)
+        | Transcendental.Log -> TensorPrimitives.Log(x, y)
+        | Transcendental.Tanh -> TensorPrimitives.Tanh(x, y)
+        | Transcendental.Sigmoid -> TensorPrimitives.Sigmoid(x, y)
+
+    let private scalar<'T when 'T :> IFloatingPointIeee754<'T>> (f: Transcendental) (x: 'T) : 'T =
+        match f with
+        | Transcendental.Exp -> 'T.Exp x
+        | Transcendental.Log -> 'T.Log x
+        | Transcendental.Tanh -> 'T.Tanh x
+        | Transcendental.Sigmoid -> 'T.One / ('T.One + 'T.Exp(-x))
+
+    /// The largest |x| that is ordinary for f, with a margin below `TensorPrimitives`' limits.
+    let private limit<'T when 'T :> IFloatingPointIeee754<'T>> (f: Transcendental) : 'T =
+        let single = typeof<'T> = typeof<float32>
+        match f with
+        | Transcendental.Tanh -> 'T.CreateTruncating(if single then 40.0 else 350.0)
+        | _ -> 'T.CreateTruncating(if single then 80.0 else 700.0)
+
+    let inline private ordinary<'T when 'T :> IFloatingPointIeee754<'T>> (f: Transcendental) (lim: 'T) (x: 'T) =
+        match f with
+        | Transcendental.Log -> 'T.IsNormal x && 'T.IsPositive x && 'T.IsFinite x
+        | _ -> 'T.op_LessThanOrEqual('T.Abs x, lim)
+
+    /// y = f(x) elementwise; x and y have the same length and may be the same span.
+    let into<'T when 'T :> IFloatingPointIeee754<'T>> (f: Transcendental) (x: ReadOnlySpan<'T>) (y: Span<'T>) : unit =
+        if x.Length <> y.Length then
+            raise (ShapeMismatchException("Transcendental.into", sprintf "an output of %d elements" x.Length, sprintf "%d elements" y.Length))
+        let lim = limit<'T> f
+        let allOrdinary =
+            x.Length = 0
+            || (match f with
+                | Transcendental.Log ->
+                    let mutable ok = true
+                    for v in x do ok <- ok && ordinary f lim v
+                    ok
+                | _ -> 'T.op_LessThanOrEqual('T.Abs(TensorPrimitives.MaxMagnitude x), lim))
+        if allOrdinary then
+            vector f x y
+        else
+            let scratch = Buffers.ArrayPool<'T>.Shared.Rent(min x.Length Block)
+            try
+                let mutable start = 0
+                while start < x.Length do
+                    let n = min Block (x.Length - start)
+                    let src = x.Slice(start, n)
+                    let s = Span<'T>(scratch, 0, n)
+                    src.CopyTo(s)
+                    for i in 0 .. n - 1 do
+                        if not (ordinary f lim s.[i]) then s.[i] <- 'T.Zero
+                    vector f (ReadOnlySpan<'T>(scratch, 0, n)) s
+                    for i in 0 .. n - 1 do
+                        if not (ordinary f lim src.[i]) then s.[i] <- scalar f src.[i]
+                    s.CopyTo(y.Slice(start, n))
+                    start <- start + n
+            finally
+                Buffers.ArrayPool<'T>.Shared.Return scratch
+
 /// Functions over tensors. Elementwise work goes through `TensorPrimitives` (SIMD);
 /// matrix products through `Gemm`.
 [<RequireQualifiedAccess>]
@@ -157,15 +244,15 @@ module Tensor =
         Tensor<'T>(x.Dims, out)
 
     /// Elementwise logistic sigmoid 1/(1+e^−x).
-    let sigmoid (t: Tensor<'T>) =
+    let sigmoid<'T when 'T :> IFloatingPointIeee754<'T>> (t: Tensor<'T>) =
         let out = GC.AllocateUninitializedArray<'T> t.Length
-        TensorPrimitives.Sigmoid(ReadOnlySpan<'T>(t.Data), Span<'T>(out))
+        Transcendental.into Transcendental.Sigmoid (ReadOnlySpan<'T>(t.Data)) (Span<'T>(out))
         Tensor<'T>(t.Dims, out)
 
     /// Elementwise hyperbolic tangent.
-    let tanh (t: Tensor<'T>) =
+    let tanh<'T when 'T :> IFloatingPointIeee754<'T>> (t: Tensor<'T>) =
         let out = GC.AllocateUninitializedArray<'T> t.Length
-        TensorPrimitives.Tanh(ReadOnlySpan<'T>(t.Data), Span<'T>(out))
+        Transcendental.into Transcendental.Tanh (ReadOnlySpan<'T>(t.Data)) (Span<'T>(out))
         Tensor<'T>(t.Dims, out)
 
     /// Elementwise max(x, 0).
@@ -175,15 +262,15 @@ module Tensor =
         Tensor<'T>(t.Dims, out)
 
     /// Elementwise e^x.
-    let exp (t: Tensor<'T>) =
+    let exp<'T when 'T :> IFloatingPointIeee754<'T>> (t: Tensor<'T>) =
         let out = GC.AllocateUninitializedArray<'T> t.Length
-        TensorPrimitives.Exp(ReadOnlySpan<'T>(t.Data), Span<'T>(out))
+        Transcendental.into Transcendental.Exp (ReadOnlySpan<'T>(t.Data)) (Span<'T>(out))
         Tensor<'T>(t.Dims, out)
 
     /// Elementwise natural logarithm.
-    let log (t: Tensor<'T>) =
+    let log<'T when 'T :> IFloatingPointIeee754<'T>> (t: Tensor<'T>) =
         let out = GC.AllocateUninitializedArray<'T> t.Length
-        TensorPrimitives.Log(ReadOnlySpan<'T>(t.Data), Span<'T>(out))
+        Transcendental.into Transcendental.Log (ReadOnlySpan<'T>(t.Data)) (Span<'T>(out))
         Tensor<'T>(t.Dims, out)
 
     /// The sum of all elements.

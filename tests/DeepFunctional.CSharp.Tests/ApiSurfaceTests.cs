@@ -154,6 +154,9 @@ public class ApiSurfaceTests
             // chapter 4
             "SoftmaxCrossEntropy", "SGDMomentum", "DecayType", "DropoutScaling", "EarlyStoppingModel", "Classification",
             "ImageSet", "ImageDataSet", "ClassificationData`1", "Mnist", "Chapter4Experiment", "Chapter4Result",
+            // chapter 5
+            "Conv2D", "MaxPool2D", "AvgPool2D", "Pooling2D", "Flatten", "LayerParameters", "Conv2DParameters",
+            "ImageTrainTestSplit`1", "Chapter5Experiment", "Chapter5Result", "AccuracyCheck",
             // chapter 6
             "AdaGrad", "Adam", "RecurrentCell", "RecurrentLayer", "CharacterModel", "CharacterTrainingOptions",
             "CharacterTrainingReport", "CharacterTrainingResult", "CharacterLossScaling",
@@ -166,7 +169,7 @@ public class ApiSurfaceTests
     [Fact]
     public void The_facade_has_no_public_constructor_on_its_abstract_bases_so_they_cannot_be_derived_from_outside()
     {
-        foreach (var t in new[] { typeof(Layer), typeof(Activation), typeof(Loss), typeof(Optimizer) })
+        foreach (var t in new[] { typeof(Layer), typeof(Activation), typeof(Loss), typeof(Optimizer), typeof(Pooling2D), typeof(LayerParameters) })
         {
             Assert.True(t.IsAbstract);
             Assert.DoesNotContain(t.GetConstructors(BindingFlags.Public | BindingFlags.NonPublic | BindingFlags.Instance),

@@ -55,7 +55,7 @@ public class CommandLineTests
     }
 
     [Theory]
-    [InlineData("unknown command 'train'; expected ch3, ch4, ch6, ch2 or help", "train")]
+    [InlineData("unknown command 'train'; expected ch3, ch4, ch5, ch6, ch2 or help", "train")]
     [InlineData("unknown option '--bogus' for ch3; expected one of --precision, --seed, --epochs, --lr, --eval-every, --batch-size", "--bogus", "1")]
     [InlineData("unknown option '-x' for ch3; expected one of --precision, --seed, --epochs, --lr, --eval-every, --batch-size", "ch3", "-x")]
     [InlineData("unknown option '--seed' for ch2; expected no options", "ch2", "--seed", "1")]

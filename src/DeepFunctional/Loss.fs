@@ -84,10 +84,13 @@ module Softmax =
         if k > 0 then
             for i in 0 .. n - 1 do
                 let row = ReadOnlySpan<'T>(x.Data, i * k, k)
-                let o = Span<'T>(out, i * k, k)
                 let m: 'T = Tensors.TensorPrimitives.Max(row)
-                Tensors.TensorPrimitives.Subtract(row, m, o)
-                Transcendental.into Transcendental.Exp (ReadOnlySpan<'T>(out, i * k, k)) o
+                Tensors.TensorPrimitives.Subtract(row, m, Span<'T>(out, i * k, k))
+            // One call for the whole matrix (each element's e^x does not depend on its
+            // neighbours; see Transcendental): per row, the call's checks cost more than the exps.
+            Transcendental.into Transcendental.Exp (ReadOnlySpan<'T>(out)) (Span<'T>(out))
+            for i in 0 .. n - 1 do
+                let o = Span<'T>(out, i * k, k)
                 let s: 'T = Tensors.TensorPrimitives.Sum(ReadOnlySpan<'T>(out, i * k, k))
                 Tensors.TensorPrimitives.Divide(ReadOnlySpan<'T>(out, i * k, k), s, o)
         Tensor.wrap x.Dims out

@@ -130,11 +130,22 @@ module internal Transcendental =
                     let src = x.Slice(start, n)
                     let s = Span<'T>(scratch, 0, n)
                     src.CopyTo(s)
-                    for i in 0 .. n - 1 do
-                        if not (ordinary f lim s.[i]) then s.[i] <- 'T.Zero
+                    // The test is written out per kind so these loops stay plain comparisons (a
+                    // saturated sigmoid layer takes this path on every batch).
+                    if f = Transcendental.Log then
+                        for i in 0 .. n - 1 do
+                            if not (ordinary f lim s.[i]) then s.[i] <- 'T.Zero
+                    else
+                        for i in 0 .. n - 1 do
+                            if not ('T.op_LessThanOrEqual('T.Abs s.[i], lim)) then s.[i] <- 'T.Zero
                     vector f (ReadOnlySpan<'T>(scratch, 0, n)) s
-                    for i in 0 .. n - 1 do
-                        if not (ordinary f lim src.[i]) then s.[i] <- scalar f src.[i]
+                    if f = Transcendental.Log then
+                        for i in 0 .. n - 1 do
+                            if not (ordinary f lim src.[i]) then s.[i] <- scalar f src.[i]
+                    else
+                        for i in 0 .. n - 1 do
+                            let v = src.[i]
+                            if not ('T.op_LessThanOrEqual('T.Abs v, lim)) then s.[i] <- scalar f v
                     s.CopyTo(y.Slice(start, n))
                     start <- start + n
             finally

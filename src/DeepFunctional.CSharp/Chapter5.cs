@@ -36,9 +36,9 @@ public sealed class Chapter5Experiment
     /// <summary>The number of classes every experiment's network predicts: 10.</summary>
     public const int Classes = 10;
 
-    private readonly Core.Chapter5.Config _config;
+    private readonly Core.Chapter4.Config _config;
 
-    private Chapter5Experiment(Core.Chapter5.Config config)
+    private Chapter5Experiment(Core.Chapter4.Config config)
     {
         _config = config;
     }
@@ -80,7 +80,7 @@ public sealed class Chapter5Experiment
     {
         Guard.AtLeast("Chapter5Experiment.WithEpochs", nameof(epochs), epochs, 1);
         var c = _config;
-        return new Chapter5Experiment(new Core.Chapter5.Config(c.Name, c.Description, c.Layers, c.Loss, c.Optimizer, epochs));
+        return new Chapter5Experiment(new Core.Chapter4.Config(c.Name, c.Description, c.Layers, c.Loss, c.Optimizer, epochs));
     }
 
     /// <summary>The layers, input first, as this experiment builds them in book mode or not (Glorot and dropout differ).</summary>

@@ -9,20 +9,9 @@ open System.Threading
 [<RequireQualifiedAccess>]
 module Chapter5 =
 
-    /// One experiment: its network, loss, optimizer and length.
-    type Config =
-        { /// The name used on the command line: "book" or "ch7".
-          Name: string
-          /// What the experiment is, in a few words.
-          Description: string
-          /// The layers, given whether the run is in book mode (Glorot and dropout differ).
-          Layers: bool -> Layer list
-          /// The loss, given whether the run is in book mode.
-          Loss: bool -> Loss
-          /// The optimizer.
-          Optimizer: Optimizer
-          /// The number of epochs.
-          Epochs: int }
+    /// One experiment: its network, loss, optimizer and length (the same record as chapter 4's;
+    /// Name is "book" or "ch7").
+    type Config = Chapter4.Config
 
     /// The book's batch size: 60 (1,000 batches per epoch of 60,000 images).
     [<Literal>]

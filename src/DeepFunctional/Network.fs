@@ -309,10 +309,26 @@ module NeuralNetwork =
     let trainBatch (rng: Rng) (net: NeuralNetwork<'T>) (x: Tensor<'T>) (y: Tensor<'T>) : BatchResult<'T> =
         trainBatchReusing ValueNone rng net x y
 
-    /// The loss of the network's predictions for x against y.
+    /// Rows per forward pass when `loss` evaluates a large set.
+    [<Literal>]
+    let LossChunkRows = 1000
+
+    /// The loss of the network's predictions for x against y (inference mode). Sets of more than
+    /// `LossChunkRows` rows are evaluated a chunk at a time, so memory stays bounded.
     let loss (net: NeuralNetwork<'T>) (x: Tensor<'T>) (y: Tensor<'T>) : float =
         Shape.checkSameRows "NeuralNetwork.loss" "x" x.Dims "y" y.Dims
-        Loss.forward net.Loss (forward net x) y
+        let n = x.Dims.[0]
+        if n <= LossChunkRows then Loss.forward net.Loss (forward net x) y
+        else
+            // Every loss is a mean over rows, so the chunks' losses weighted by their rows give
+            // the whole set's; a forward pass over 10,000 images at once held gigabytes of
+            // activations (chapter 5's convolutions).
+            let mutable total = 0.0
+            for start in 0 .. LossChunkRows .. n - 1 do
+                let count = min LossChunkRows (n - start)
+                let chunk = Loss.forward net.Loss (forward net (Tensor.sliceRows start count x)) (Tensor.sliceRows start count y)
+                total <- total + chunk * float count
+            total / float n
 
     let private tensorsOf (p: LayerParams<'T>) : Tensor<'T> list =
         match p with

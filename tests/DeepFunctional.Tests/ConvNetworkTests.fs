@@ -116,6 +116,18 @@ let tests =
             let net: NeuralNetwork<float> = NeuralNetwork.create [ Layer.MaxPool2D (7, 1); Layer.Flatten ] Loss.MeanSquaredError 1L
             throwsValue "NeuralNetwork.initialise" (fun () -> NeuralNetwork.initialise (randomTensor<float> 1L [| 1; 1; 5; 5 |]) (Rng.seed 0L) net |> ignore)
 
+        testCase "NeuralNetwork.loss over more rows than one chunk equals the loss of the whole set at once" <| fun () ->
+            let rows = NeuralNetwork.LossChunkRows * 2 + 345
+            let x = randomTensor<float> 21L [| rows; 1; 4; 4 |]
+            let y = targets<float> rows
+            let net: NeuralNetwork<float> =
+                NeuralNetwork.create [ Layer.Conv2D (Conv2D.create 2 3 Activation.Tanh |> Conv2D.withFlatten true); Layer.Dense (Dense.create 4 Activation.Linear) ] Loss.softmaxCrossEntropy 5L
+            let n, _ = NeuralNetwork.initialise x (Rng.seed 0L) net
+            let whole = Loss.forward n.Loss (NeuralNetwork.forward n x) y
+            let chunked = NeuralNetwork.loss n x y
+            Expect.floatClose { absolute = 0.0; relative = 1e-12 } chunked whole "the same mean over three chunks"
+            Expect.notEqual (NeuralNetwork.loss n (Tensor.sliceRows 0 1000 x) (Tensor.sliceRows 0 1000 y)) chunked "the test uses every chunk"
+
         testCase "Classification.prepareImages keeps the standardised pixels as [count; 1; rows; cols]" <| fun () ->
             let set (count: int) : ImageSet =
                 { Count = count; Rows = 3; Cols = 2; Classes = 2; Images = Array.init (count * 6) byte; Labels = Array.init count (fun i -> i % 2) }

@@ -42,19 +42,7 @@ internal static class Chapter4Runner
         var view = new EpochProgress(stdout, EpochProgress.ConsoleFor(progress));
         cancellationToken.ThrowIfCancellationRequested();
 
-        var images = view.Loading($"Reading {folder}", () => Load(folder));
-        stdout.WriteLine($"Data: {folder}: training set {images.Train}; test set {images.Test}");
-        ClassificationData<double>? doubles = null;
-        ClassificationData<float>? singles = null;
-        view.Loading("Standardising the pixels", () =>
-        {
-            if (settings.Precision == Precision.Double)
-                doubles = images.BookSplit();
-            else
-                singles = images.BookSplitSingle();
-            return 0;
-        });
-        stdout.WriteLine();
+        var (doubles, singles) = LoadSplit(view, stdout, folder, settings.Precision, d => d.BookSplit(), d => d.BookSplitSingle());
 
         var rows = new List<Row>();
         var curves = new List<LossCurves>();
@@ -103,6 +91,30 @@ internal static class Chapter4Runner
             : $"--data: found no folder '{folder}'; expected a folder of MNIST-format files ({string.Join(", ", Mnist.FileNames)}, each possibly .gz)";
 
     /// <summary>Reads the folder; a missing or malformed file becomes a one-line failure naming it.</summary>
+    /// <summary>
+    /// Reads the MNIST-format folder, prints its one-line description and prepares the book's split in
+    /// the chosen precision (the other is null), with progress shown while each part runs.
+    /// </summary>
+    internal static (ClassificationData<double>? Doubles, ClassificationData<float>? Singles) LoadSplit(
+        EpochProgress view, TextWriter stdout, string folder, Precision precision,
+        Func<ImageDataSet, ClassificationData<double>> toDoubles, Func<ImageDataSet, ClassificationData<float>> toSingles)
+    {
+        var images = view.Loading($"Reading {folder}", () => Load(folder));
+        stdout.WriteLine($"Data: {folder}: training set {images.Train}; test set {images.Test}");
+        ClassificationData<double>? doubles = null;
+        ClassificationData<float>? singles = null;
+        view.Loading("Standardising the pixels", () =>
+        {
+            if (precision == Precision.Double)
+                doubles = toDoubles(images);
+            else
+                singles = toSingles(images);
+            return 0;
+        });
+        stdout.WriteLine();
+        return (doubles, singles);
+    }
+
     internal static ImageDataSet Load(string folder)
     {
         try

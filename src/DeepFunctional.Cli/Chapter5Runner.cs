@@ -35,19 +35,7 @@ internal static class Chapter5Runner
         var view = new EpochProgress(stdout, EpochProgress.ConsoleFor(progress));
         cancellationToken.ThrowIfCancellationRequested();
 
-        var images = view.Loading($"Reading {folder}", () => Chapter4Runner.Load(folder));
-        stdout.WriteLine($"Data: {folder}: training set {images.Train}; test set {images.Test}");
-        ClassificationData<double>? doubles = null;
-        ClassificationData<float>? singles = null;
-        view.Loading("Standardising the pixels", () =>
-        {
-            if (settings.Precision == Precision.Double)
-                doubles = images.BookSplitImages();
-            else
-                singles = images.BookSplitImagesSingle();
-            return 0;
-        });
-        stdout.WriteLine();
+        var (doubles, singles) = Chapter4Runner.LoadSplit(view, stdout, folder, settings.Precision, d => d.BookSplitImages(), d => d.BookSplitImagesSingle());
 
         string mode = settings.Book ? "book mode" : "our defaults";
         string precision = settings.Precision == Precision.Double ? "double" : "single";

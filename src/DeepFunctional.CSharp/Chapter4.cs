@@ -17,7 +17,9 @@ namespace DeepFunctional.CSharp;
 /// <b>Book mode.</b> With <c>book: true</c> a run reproduces the book's code: the book's seeding
 /// (<see cref="Seeding.Book"/>), its softmax cross-entropy value (<see cref="SoftmaxCrossEntropy.BookCompatible"/>)
 /// and normalised-MSE gradient, its "glorot" (<see cref="WeightInit.BookGlorot"/>), its dropout scaling
-/// (<see cref="DropoutScaling.Book"/>) and its early-stopping model (<see cref="EarlyStoppingModel.Book"/>).
+/// (<see cref="DropoutScaling.Book"/>), its early-stopping model (<see cref="EarlyStoppingModel.Book"/>)
+/// and, in double precision, NumPy's arithmetic (<see cref="Arithmetic.NumPy"/>), so that the printed
+/// losses are those of the book's code run with NumPy 1.24 and the reference BLAS.
 /// Otherwise the library's defaults apply: standard cross-entropy, Glorot's √(2/(in+out)), inverted dropout,
 /// and the best evaluated model kept.
 /// </remarks>
@@ -99,11 +101,12 @@ public sealed class Chapter4Experiment
 
     /// <summary>
     /// A fresh, untrained network as the experiment starts from: its layers and loss, seed 190119,
-    /// and <see cref="Seeding.Book"/> in book mode (<see cref="Seeding.PerNetwork"/> otherwise).
+    /// and in book mode <see cref="Seeding.Book"/> and <see cref="Arithmetic.NumPy"/> (otherwise
+    /// <see cref="Seeding.PerNetwork"/> and <see cref="Arithmetic.Fast"/>).
     /// </summary>
     /// <param name="book">Book mode.</param>
     public NeuralNetwork CreateNetwork(bool book = false) =>
-        new(Layers(book), Loss(book), Seed) { Seeding = book ? Seeding.Book : Seeding.PerNetwork };
+        new(Layers(book), Loss(book), Seed) { Seeding = book ? Seeding.Book : Seeding.PerNetwork, Arithmetic = book ? Arithmetic.NumPy : Arithmetic.Fast };
 
     /// <summary>
     /// Trains the experiment's network in double precision on prepared data and measures the share of

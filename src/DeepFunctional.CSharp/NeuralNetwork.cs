@@ -35,6 +35,23 @@ public enum Seeding
     Book,
 }
 
+/// <summary>How a network rounds: the order of its sums and the exp, log and tanh it uses.</summary>
+public enum Arithmetic
+{
+    /// <summary>Ours: blocked matrix products with fused multiply-adds, vectorised functions. The default, and fast.</summary>
+    Fast,
+
+    /// <summary>
+    /// The book's code as NumPy 1.24 with the reference BLAS runs it on an AVX-512 processor:
+    /// products summed in order without fused multiply-adds, NumPy's pairwise sums, SciPy's
+    /// softmax, NumPy's own exp, log and tanh. With <see cref="Seeding.Book"/> and the book's
+    /// losses, a run repeats the book's code bit for bit. Networks of <see cref="Dense"/> layers
+    /// only, and it applies in double precision (a single-precision run computes as <see cref="Fast"/>).
+    /// Several times slower on the matrix products.
+    /// </summary>
+    NumPy,
+}
+
 /// <summary>
 /// The parameters of one <see cref="Dense"/> layer as arrays the caller owns: the weights W
 /// (inputs × neurons) and the bias row B (1 × neurons).
@@ -127,6 +144,7 @@ public sealed class NeuralNetwork
     private readonly Layer[] _layers;
     private readonly Loss _loss;
     private readonly Seeding _seeding;
+    private readonly Arithmetic _arithmetic;
 
     // True when every layer is Dense: inputs are then rows of features, checked as in chapters 2 to 4.
     private readonly bool _allDense;
@@ -186,6 +204,28 @@ public sealed class NeuralNetwork
         init => _seeding = Enum.IsDefined(value)
             ? value
             : throw Guard.OutOfRange("NeuralNetwork", nameof(Seeding), "PerNetwork or Book", (int)value);
+    }
+
+    /// <summary>
+    /// How the network rounds: <see cref="CSharp.Arithmetic.Fast"/> by default;
+    /// <see cref="CSharp.Arithmetic.NumPy"/>, with <see cref="CSharp.Seeding.Book"/>, repeats the
+    /// book's code bit for bit (double precision, Dense layers only).
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">when set to a value that is not defined.</exception>
+    /// <exception cref="ArgumentException">when set to NumPy on a network with layers other than Dense.</exception>
+    public Arithmetic Arithmetic
+    {
+        get => _arithmetic;
+        init
+        {
+            if (!Enum.IsDefined(value))
+                throw Guard.OutOfRange("NeuralNetwork", nameof(Arithmetic), "Fast or NumPy", (int)value);
+            if (value == Arithmetic.NumPy && !_allDense)
+                throw new ArgumentException(
+                    $"NeuralNetwork.Arithmetic: expected only Dense layers for NumPy arithmetic, got {string.Join(", ", _layers.Select(l => l.ToString()))}",
+                    nameof(Arithmetic));
+            _arithmetic = value;
+        }
     }
 
     /// <summary>True once the network has parameters (after training or <see cref="SetParameters"/>).</summary>
@@ -636,7 +676,8 @@ public sealed class NeuralNetwork
     {
         var net = Core.NeuralNetwork.create<T>(Interop.List(_layers.Select(l => l.ToCore())), _loss.ToCore(), Seed);
         var seeding = _seeding == Seeding.Book ? Core.Seeding.Book : Core.Seeding.PerNetwork;
-        return Core.NeuralNetwork.withSeeding(seeding, net);
+        var arithmetic = _arithmetic == Arithmetic.NumPy && typeof(T) == typeof(double) ? Core.Arithmetic.NumPy : Core.Arithmetic.Fast;
+        return Core.NeuralNetwork.withArithmetic(arithmetic, Core.NeuralNetwork.withSeeding(seeding, net));
     }
 
     /// <summary>The current core network in precision T: the stored one, a converted copy, or a fresh one without parameters.</summary>
@@ -717,7 +758,7 @@ public sealed class NeuralNetwork
                     break;
             }
         }
-        return new Core.NeuralNetwork<T>(fresh.Layers, fresh.Loss, fresh.Seed, fresh.Seeding,
+        return new Core.NeuralNetwork<T>(fresh.Layers, fresh.Loss, fresh.Seed, fresh.Seeding, fresh.Arithmetic,
             FSharpOption<FSharpList<Core.LayerParams<T>>>.Some(Interop.List(layers)));
     }
 

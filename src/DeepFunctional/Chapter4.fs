@@ -96,10 +96,12 @@ module Chapter4 =
           /// The predicted class of every test image.
           Predictions: int[] }
 
-    /// The network an experiment starts from: seed 190119, book seeding in book mode.
+    /// The network an experiment starts from: seed 190119; in book mode the book's seeding and,
+    /// in double precision, NumPy's arithmetic (so that the run repeats the book's code bit for bit).
     let network<'T> (book: bool) (config: Config) : NeuralNetwork<'T> =
         NeuralNetwork.create (config.Layers book) (config.Loss book) Seed
         |> NeuralNetwork.withSeeding (if book then Seeding.Book else Seeding.PerNetwork)
+        |> NeuralNetwork.withArithmetic (if book && typeof<'T> = typeof<float> then Arithmetic.NumPy else Arithmetic.Fast)
 
     /// The fit options of an experiment: batch 60, evaluation every 5 epochs, seed 190119; in book
     /// mode early stopping keeps the book's snapshot, otherwise the best evaluated model.

@@ -91,26 +91,42 @@ module Dense =
         { W = Tensor.ofFloats [| inputs; spec.Neurons |] w
           B = Tensor.ofFloats [| 1; spec.Neurons |] b }, rng
 
-    let private affine (op: string) (spec: DenseSpec) (p: DenseParams<'T>) (x: Tensor<'T>) =
+    let private affine (op: string) (arithmetic: Arithmetic) (spec: DenseSpec) (p: DenseParams<'T>) (x: Tensor<'T>) =
         Shape.checkRank op "input" 2 x.Dims
         Shape.checkColumns op (sprintf "input (W is %s)" (Shape.format p.W.Dims)) p.W.Dims.[0] x.Dims
-        let z = BiasAdd.forward (WeightMultiply.forward x p.W) p.B
-        z, Activation.forward spec.Activation z
+        match arithmetic with
+        | Arithmetic.Fast ->
+            let z = BiasAdd.forward (WeightMultiply.forward x p.W) p.B
+            z, Activation.forward spec.Activation z
+        | Arithmetic.NumPy ->
+            let z = BiasAdd.forward (NumPyArithmetic.matmul x p.W) p.B
+            let a =
+                match spec.Activation with
+                | Activation.Sigmoid -> NumPyArithmetic.sigmoid z
+                | Activation.Tanh -> NumPyArithmetic.tanhOf z
+                | other -> Activation.forward other z
+            z, a
+
+    /// `forward` in the given arithmetic (the network's).
+    let internal forwardIn (arithmetic: Arithmetic) (spec: DenseSpec) (p: DenseParams<'T>) (x: Tensor<'T>) =
+        let z, a = affine "Dense.forward" arithmetic spec p x
+        let y = if spec.KeepProbability < 1.0 then Dropout.infer spec.DropoutScaling spec.KeepProbability a else a
+        y, { X = x; Z = z; A = a; Y = y; Mask = None }
 
     /// Inference: x: [batch; inFeatures] -> y: [batch; neurons], with what backward needs.
     /// Dropout, if any, is applied in its inference form (no randomness).
     /// <exception cref="ShapeMismatchException">when x's columns differ from W's rows.</exception>
-    let forward (spec: DenseSpec) (p: DenseParams<'T>) (x: Tensor<'T>) =
-        let z, a = affine "Dense.forward" spec p x
-        let y = if spec.KeepProbability < 1.0 then Dropout.infer spec.DropoutScaling spec.KeepProbability a else a
-        y, { X = x; Z = z; A = a; Y = y; Mask = None }
+    let forward (spec: DenseSpec) (p: DenseParams<'T>) (x: Tensor<'T>) = forwardIn Arithmetic.Fast spec p x
+
+    /// `forwardTrain` in the given arithmetic (the network's).
+    let internal forwardTrainIn (arithmetic: Arithmetic) (spec: DenseSpec) (p: DenseParams<'T>) (rng: Rng) (x: Tensor<'T>) =
+        let z, a = affine "Dense.forward" arithmetic spec p x
+        let y, mask, rng = Dropout.train spec.DropoutScaling spec.KeepProbability rng a
+        y, { X = x; Z = z; A = a; Y = y; Mask = mask }, rng
 
     /// Training: like `forward`, but dropout draws its mask from the generator (after the
     /// activation, as the book's Dense does). Returns the output, the cache and the generator.
-    let forwardTrain (spec: DenseSpec) (p: DenseParams<'T>) (rng: Rng) (x: Tensor<'T>) =
-        let z, a = affine "Dense.forward" spec p x
-        let y, mask, rng = Dropout.train spec.DropoutScaling spec.KeepProbability rng a
-        y, { X = x; Z = z; A = a; Y = y; Mask = mask }, rng
+    let forwardTrain (spec: DenseSpec) (p: DenseParams<'T>) (rng: Rng) (x: Tensor<'T>) = forwardTrainIn Arithmetic.Fast spec p rng x
 
     /// The gradient at the affine result z = X·W + B, from dy.
     let private dz (spec: DenseSpec) (cache: DenseCache<'T>) (dy: Tensor<'T>) =
@@ -120,10 +136,16 @@ module Dense =
 
     /// The parameter gradients, written into the buffers of `reuse` when given: the trainer
     /// recycles the gradients of its previous step, which nobody else has seen.
-    let internal gradientsReusing (reuse: DenseGrads<'T> voption) (spec: DenseSpec) (p: DenseParams<'T>) (cache: DenseCache<'T>) (dy: Tensor<'T>) =
+    let internal gradientsReusing (arithmetic: Arithmetic) (reuse: DenseGrads<'T> voption) (spec: DenseSpec) (p: DenseParams<'T>) (cache: DenseCache<'T>) (dy: Tensor<'T>) =
         let dW, dB = match reuse with ValueSome g -> ValueSome g.dW, ValueSome g.dB | ValueNone -> ValueNone, ValueNone
         let dxw, dB = BiasAdd.backwardReusing dB cache.Z p.B (dz spec cache dy)
-        dxw, { dW = WeightMultiply.weightGradientReusing dW cache.X p.W dxw; dB = dB }
+        let dW =
+            match arithmetic with
+            | Arithmetic.Fast -> WeightMultiply.weightGradientReusing dW cache.X p.W dxw
+            | Arithmetic.NumPy ->
+                Shape.checkSame "WeightMultiply.backward" "output" [| cache.X.Rows; p.W.Dims.[1] |] "dy" dxw.Dims
+                NumPyArithmetic.matmulTN cache.X dxw
+        dxw, { dW = dW; dB = dB }
 
     /// dy: [batch; neurons] -> (dx: [batch; inFeatures], the parameter gradients).
     let backward (spec: DenseSpec) (p: DenseParams<'T>) (cache: DenseCache<'T>) (dy: Tensor<'T>) =
@@ -132,10 +154,14 @@ module Dense =
         dx, { dW = dW; dB = dB }
 
     /// `backward` with the parameter gradients written into `reuse`'s buffers when given.
-    let internal backwardReusing (reuse: DenseGrads<'T> voption) (spec: DenseSpec) (p: DenseParams<'T>) (cache: DenseCache<'T>) (dy: Tensor<'T>) =
-        let dxw, grads = gradientsReusing reuse spec p cache dy
-        Tensor.matmulNT dxw p.W, grads
+    let internal backwardReusing (arithmetic: Arithmetic) (reuse: DenseGrads<'T> voption) (spec: DenseSpec) (p: DenseParams<'T>) (cache: DenseCache<'T>) (dy: Tensor<'T>) =
+        let dxw, grads = gradientsReusing arithmetic reuse spec p cache dy
+        let dx =
+            match arithmetic with
+            | Arithmetic.Fast -> Tensor.matmulNT dxw p.W
+            | Arithmetic.NumPy -> NumPyArithmetic.matmulNT dxw p.W
+        dx, grads
 
     /// The parameter gradients only, skipping dx (for the first layer of a network).
     let parameterGradients (spec: DenseSpec) (p: DenseParams<'T>) (cache: DenseCache<'T>) (dy: Tensor<'T>) =
-        gradientsReusing ValueNone spec p cache dy |> snd
+        gradientsReusing Arithmetic.Fast ValueNone spec p cache dy |> snd

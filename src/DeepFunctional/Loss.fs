@@ -16,6 +16,14 @@ module MeanSquaredError =
         let squares: 'T = Tensor.sumOfSquares d
         squares / Num.ofInt<'T> prediction.Rows
 
+    /// `forward` as the book's NumPy code computes it, `np.sum(np.power(p − y, 2)) / N`
+    /// (NumPy's pairwise sum; see `Arithmetic.NumPy`). Double precision.
+    let numPyForward (prediction: Tensor<'T>) (target: Tensor<'T>) : float =
+        Shape.checkSame "MeanSquaredError.forward" "prediction" prediction.Dims "target" target.Dims
+        let d = (Tensor.convert<'T, float> (Tensor.sub prediction target)).Data
+        for i in 0 .. d.Length - 1 do d.[i] <- d.[i] * d.[i]
+        NumPyArithmetic.sum (ReadOnlySpan<float>(d)) / float prediction.Rows
+
     /// The gradient with respect to the prediction: 2(p − y)/N, of the prediction's shape.
     let backward<'T when 'T :> IFloatingPointIeee754<'T>> (prediction: Tensor<'T>) (target: Tensor<'T>) =
         Shape.checkSame "MeanSquaredError.backward" "prediction" prediction.Dims "target" target.Dims
@@ -45,6 +53,16 @@ module NormalizedMeanSquaredError =
             Tensors.TensorPrimitives.Divide(row, s, Span<'T>(out, i * k, k))
         Tensor.wrap prediction.Dims out
 
+    /// `normalize` as the book's NumPy code computes it, `p / p.sum(axis=1, keepdims=True)`
+    /// (NumPy's pairwise row sums). Double precision.
+    let numPyNormalize (prediction: Tensor<'T>) : Tensor<'T> =
+        Shape.checkRank "NormalizedMeanSquaredError.normalize" "prediction" 2 prediction.Dims
+        let sums = NumPyArithmetic.rowSums prediction
+        let k = prediction.Dims.[1]
+        let d = (Tensor.convert<'T, float> prediction).Data
+        for i in 0 .. d.Length - 1 do d.[i] <- d.[i] / sums.[i / k]
+        Tensor.convert<float, 'T> (Tensor.wrap prediction.Dims d)
+
     /// prediction, target: [N; k] -> Σ(p̂ − y)²/N with p̂ the row-normalised prediction.
     let forward<'T when 'T :> IFloatingPointIeee754<'T>> (prediction: Tensor<'T>) (target: Tensor<'T>) : 'T =
         Shape.checkSame "NormalizedMeanSquaredError.forward" "prediction" prediction.Dims "target" target.Dims
@@ -54,6 +72,16 @@ module NormalizedMeanSquaredError =
     let bookBackward<'T when 'T :> IFloatingPointIeee754<'T>> (prediction: Tensor<'T>) (target: Tensor<'T>) : Tensor<'T> =
         Shape.checkSame "NormalizedMeanSquaredError.backward" "prediction" prediction.Dims "target" target.Dims
         MeanSquaredError.backward (normalize prediction) target
+
+    /// `forward` in NumPy's arithmetic (`numPyNormalize`, then `MeanSquaredError.numPyForward`).
+    let numPyForward (prediction: Tensor<'T>) (target: Tensor<'T>) : float =
+        Shape.checkSame "NormalizedMeanSquaredError.forward" "prediction" prediction.Dims "target" target.Dims
+        MeanSquaredError.numPyForward (numPyNormalize prediction) target
+
+    /// `bookBackward` in NumPy's arithmetic.
+    let numPyBookBackward<'T when 'T :> IFloatingPointIeee754<'T>> (prediction: Tensor<'T>) (target: Tensor<'T>) : Tensor<'T> =
+        Shape.checkSame "NormalizedMeanSquaredError.backward" "prediction" prediction.Dims "target" target.Dims
+        MeanSquaredError.backward (numPyNormalize prediction) target
 
     /// The true gradient with respect to the raw prediction: (g − Σₖ gₖ p̂ₖ)/s per row, where
     /// g = 2(p̂ − y)/N and s is the row's sum.
@@ -150,6 +178,33 @@ module SoftmaxCrossEntropy =
             s <- s + (-y * log pi - (1.0 - y) * log (1.0 - pi))
         s / float logits.Rows
 
+    /// The book's clipped softmax clip(softmax(x), eps, 1 − eps) in NumPy's arithmetic.
+    let private numPyClipped (eps: float) (logits: Tensor<'T>) : float[] =
+        let p = unbox<float[]> (box (NumPyArithmetic.softmax logits).Data)
+        for i in 0 .. p.Length - 1 do p.[i] <- min (1.0 - eps) (max eps p.[i])
+        p
+
+    /// `bookForward` as the book's NumPy code computes it: SciPy's softmax, NumPy's log and
+    /// pairwise sum (see `Arithmetic.NumPy`). Double precision.
+    let numPyBookForward (eps: float) (logits: Tensor<'T>) (target: Tensor<'T>) : float =
+        check "SoftmaxCrossEntropy.bookForward" eps logits target
+        let p = numPyClipped eps logits
+        let y = (Tensor.convert<'T, float> target).Data
+        let terms = Array.zeroCreate<float> p.Length
+        for i in 0 .. p.Length - 1 do
+            // -1.0 * target * np.log(p) - (1.0 - target) * np.log(1 - p), left to right.
+            terms.[i] <- -1.0 * y.[i] * NumPyArithmetic.log p.[i] - (1.0 - y.[i]) * NumPyArithmetic.log (1.0 - p.[i])
+        NumPyArithmetic.sum (ReadOnlySpan<float>(terms)) / float logits.Rows
+
+    /// `bookBackward` as the book's NumPy code computes it, (clip(softmax) − y)/N.
+    let numPyBookBackward<'T when 'T :> IFloatingPointIeee754<'T>> (eps: float) (logits: Tensor<'T>) (target: Tensor<'T>) : Tensor<'T> =
+        check "SoftmaxCrossEntropy.backward" eps logits target
+        let p = numPyClipped eps logits
+        let y = (Tensor.convert<'T, float> target).Data
+        let n = float logits.Rows
+        for i in 0 .. p.Length - 1 do p.[i] <- (p.[i] - y.[i]) / n
+        Tensor.convert<float, 'T> (Tensor.wrap logits.Dims p)
+
     /// The gradient of `forward` with respect to the logits: (softmax − y)/N.
     let backward<'T when 'T :> IFloatingPointIeee754<'T>> (eps: float) (logits: Tensor<'T>) (target: Tensor<'T>) : Tensor<'T> =
         check "SoftmaxCrossEntropy.backward" eps logits target
@@ -202,6 +257,16 @@ module Loss =
         | Loss.SoftmaxCrossEntropy (eps, false) -> SoftmaxCrossEntropy.forward eps prediction target
         | Loss.SoftmaxCrossEntropy (eps, true) -> SoftmaxCrossEntropy.bookForward eps prediction target
 
+    /// `forward` in the given arithmetic: `Arithmetic.NumPy` computes the book's losses (mean
+    /// squared error, its normalised form, the book's softmax cross-entropy) as the book's NumPy
+    /// code does; the standard softmax cross-entropy, which the book does not have, stays as it is.
+    let forwardIn (arithmetic: Arithmetic) (loss: Loss) (prediction: Tensor<'T>) (target: Tensor<'T>) : float =
+        match arithmetic, loss with
+        | Arithmetic.NumPy, Loss.MeanSquaredError -> MeanSquaredError.numPyForward prediction target
+        | Arithmetic.NumPy, Loss.NormalizedMeanSquaredError _ -> NormalizedMeanSquaredError.numPyForward prediction target
+        | Arithmetic.NumPy, Loss.SoftmaxCrossEntropy (eps, true) -> SoftmaxCrossEntropy.numPyBookForward eps prediction target
+        | _ -> forward loss prediction target
+
     /// The gradient of the loss with respect to the prediction.
     let backward (loss: Loss) (prediction: Tensor<'T>) (target: Tensor<'T>) =
         match loss with
@@ -210,3 +275,10 @@ module Loss =
         | Loss.NormalizedMeanSquaredError true -> NormalizedMeanSquaredError.bookBackward prediction target
         | Loss.SoftmaxCrossEntropy (eps, false) -> SoftmaxCrossEntropy.backward eps prediction target
         | Loss.SoftmaxCrossEntropy (eps, true) -> SoftmaxCrossEntropy.bookBackward eps prediction target
+
+    /// `backward` in the given arithmetic (see `forwardIn`).
+    let backwardIn (arithmetic: Arithmetic) (loss: Loss) (prediction: Tensor<'T>) (target: Tensor<'T>) =
+        match arithmetic, loss with
+        | Arithmetic.NumPy, Loss.NormalizedMeanSquaredError true -> NormalizedMeanSquaredError.numPyBookBackward prediction target
+        | Arithmetic.NumPy, Loss.SoftmaxCrossEntropy (eps, true) -> SoftmaxCrossEntropy.numPyBookBackward eps prediction target
+        | _ -> backward loss prediction target

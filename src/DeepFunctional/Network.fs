@@ -66,6 +66,8 @@ type NeuralNetwork<'T> =
       Seed: int64
       /// How the seed is used.
       Seeding: Seeding
+      /// How it rounds: ours, or NumPy's (for book-identical runs).
+      Arithmetic: Arithmetic
       /// The parameters of each layer, or None before the first batch.
       Params: LayerParams<'T> list option }
 
@@ -96,10 +98,22 @@ module NeuralNetwork =
             raise (InvalidValueException("NeuralNetwork.create", "at least one layer", "none"))
         if seed < 0L || seed > int64 UInt32.MaxValue then
             raise (InvalidValueException("NeuralNetwork.create", "a seed in 0..4294967295", string seed))
-        { Layers = layers; Loss = loss; Seed = seed; Seeding = Seeding.PerNetwork; Params = None }
+        { Layers = layers; Loss = loss; Seed = seed; Seeding = Seeding.PerNetwork; Arithmetic = Arithmetic.Fast; Params = None }
 
     /// The same network with the given seeding.
     let withSeeding (seeding: Seeding) (net: NeuralNetwork<'T>) = { net with Seeding = seeding }
+
+    /// The same network computing in the given arithmetic. `Arithmetic.NumPy` is defined for
+    /// double precision and networks of dense layers.
+    /// <exception cref="InvalidValueException">when NumPy arithmetic is asked of single precision or of a network with other layers.</exception>
+    let withArithmetic (arithmetic: Arithmetic) (net: NeuralNetwork<'T>) : NeuralNetwork<'T> =
+        if arithmetic = Arithmetic.NumPy then
+            if typeof<'T> <> typeof<float> then
+                raise (InvalidValueException("NeuralNetwork.withArithmetic", "double precision for NumPy arithmetic", typeof<'T>.Name))
+            match net.Layers |> List.tryFind (function Layer.Dense _ -> false | _ -> true) with
+            | Some other -> raise (InvalidValueException("NeuralNetwork.withArithmetic", "only Dense layers for NumPy arithmetic", sprintf "%A" other))
+            | None -> ()
+        { net with Arithmetic = arithmetic }
 
     /// True once the parameters have been drawn.
     let isInitialised (net: NeuralNetwork<'T>) = net.Params.IsSome
@@ -165,10 +179,10 @@ module NeuralNetwork =
         | None -> raise (InvalidOperationException(sprintf "%s: the network has no parameters yet; train it or call NeuralNetwork.initialise first" op))
 
     /// One layer's inference pass.
-    let private layerForward (layer: Layer) (p: LayerParams<'T>) (h: Tensor<'T>) : Tensor<'T> * LayerCache<'T> =
+    let private layerForward (arithmetic: Arithmetic) (layer: Layer) (p: LayerParams<'T>) (h: Tensor<'T>) : Tensor<'T> * LayerCache<'T> =
         match layer, p with
         | Layer.Dense spec, LayerParams.Dense dp ->
-            let y, c = Dense.forward spec dp h
+            let y, c = Dense.forwardIn arithmetic spec dp h
             y, LayerCache.Dense c
         | Layer.Conv2D spec, LayerParams.Conv2D cp ->
             let y, c = Conv2D.forward spec cp h
@@ -179,16 +193,16 @@ module NeuralNetwork =
         | _ -> raise (InvalidOperationException(sprintf "NeuralNetwork: the parameters of layer %A do not belong to it" layer))
 
     /// One layer's training pass (dropout masks from the generator).
-    let private layerForwardTrain (layer: Layer) (p: LayerParams<'T>) (rng: Rng) (h: Tensor<'T>) : Tensor<'T> * LayerCache<'T> * Rng =
+    let private layerForwardTrain (arithmetic: Arithmetic) (layer: Layer) (p: LayerParams<'T>) (rng: Rng) (h: Tensor<'T>) : Tensor<'T> * LayerCache<'T> * Rng =
         match layer, p with
         | Layer.Dense spec, LayerParams.Dense dp ->
-            let y, c, rng = Dense.forwardTrain spec dp rng h
+            let y, c, rng = Dense.forwardTrainIn arithmetic spec dp rng h
             y, LayerCache.Dense c, rng
         | Layer.Conv2D spec, LayerParams.Conv2D cp ->
             let y, c, rng = Conv2D.forwardTrain spec cp rng h
             y, LayerCache.Conv2D c, rng
         | _ ->
-            let y, c = layerForward layer p h
+            let y, c = layerForward arithmetic layer p h
             y, c, rng
 
     /// x: [batch; ...] -> (output, the trace backward needs).
@@ -199,7 +213,7 @@ module NeuralNetwork =
         let mutable h = x
         let caches =
             [ for layer, p in List.zip net.Layers ps do
-                let y, c = layerForward layer p h
+                let y, c = layerForward net.Arithmetic layer p h
                 h <- y
                 yield c ]
         h, { Caches = caches }
@@ -231,7 +245,7 @@ module NeuralNetwork =
                         let p, r = initLayer layer h.Dims layerRng
                         layerRng <- r
                         p
-                let y, c, r = layerForwardTrain layer p rng h
+                let y, c, r = layerForwardTrain net.Arithmetic layer p rng h
                 rng <- r
                 h <- y
                 yield p, c ]
@@ -259,9 +273,9 @@ module NeuralNetwork =
                 let first = i = 0 && not withInputGradient
                 match layer, p, c with
                 | Layer.Dense spec, LayerParams.Dense dp, LayerCache.Dense dc when first ->
-                    LayerGrads.Dense (Dense.gradientsReusing old spec dp dc g |> snd)
+                    LayerGrads.Dense (Dense.gradientsReusing net.Arithmetic old spec dp dc g |> snd)
                 | Layer.Dense spec, LayerParams.Dense dp, LayerCache.Dense dc ->
-                    let dx, dg = Dense.backwardReusing old spec dp dc g
+                    let dx, dg = Dense.backwardReusing net.Arithmetic old spec dp dc g
                     g <- dx
                     LayerGrads.Dense dg
                 | Layer.Conv2D spec, LayerParams.Conv2D cp, LayerCache.Conv2D cc when first ->
@@ -299,8 +313,8 @@ module NeuralNetwork =
     let internal trainBatchReusing (reuse: LayerGrads<'T> list voption) (rng: Rng) (net: NeuralNetwork<'T>) (x: Tensor<'T>) (y: Tensor<'T>) : BatchResult<'T> =
         Shape.checkSameRows "NeuralNetwork.trainBatch" "x" x.Dims "y" y.Dims
         let prediction, trace, net, rng = forwardTrain rng net x
-        let loss = Loss.forward net.Loss prediction y
-        let grads = backwardLayers false reuse net trace (Loss.backward net.Loss prediction y) |> snd
+        let loss = Loss.forwardIn net.Arithmetic net.Loss prediction y
+        let grads = backwardLayers false reuse net trace (Loss.backwardIn net.Arithmetic net.Loss prediction y) |> snd
         { Loss = loss; Gradients = grads; Network = net; Rng = rng }
 
     /// One training batch: forward (with dropout masks from `rng`, initialising the network if
@@ -318,7 +332,9 @@ module NeuralNetwork =
     let loss (net: NeuralNetwork<'T>) (x: Tensor<'T>) (y: Tensor<'T>) : float =
         Shape.checkSameRows "NeuralNetwork.loss" "x" x.Dims "y" y.Dims
         let n = x.Dims.[0]
-        if n <= LossChunkRows then Loss.forward net.Loss (forward net x) y
+        // NumPy arithmetic sums the whole set's loss at once, as the book does (dense layers
+        // only, so the activations are small).
+        if n <= LossChunkRows || net.Arithmetic = Arithmetic.NumPy then Loss.forwardIn net.Arithmetic net.Loss (forward net x) y
         else
             // Every loss is a mean over rows, so the chunks' losses weighted by their rows give
             // the whole set's; a forward pass over 10,000 images at once held gigabytes of

@@ -10,8 +10,8 @@ open System
 /// `tanh` for a float64 array on a CPU with FMA3 (its AVX2+FMA3 or AVX512_SKX dispatch targets):
 /// it evaluates a table of per-interval polynomials (the `loops_hyperbolic` dispatch source,
 /// a port of Intel SVML's `tanh` to NumPy's universal intrinsics, in NumPy since 1.23). That
-/// result differs from glibc's `tanh` (and from `Math.Tanh`) in the last bit for roughly a
-/// quarter of the inputs in [-20, 20].
+/// result differs from glibc's `tanh` (and from `Math.Tanh` on Linux) by 1 to 3 ulp for about
+/// a fifth of the inputs in [-20, 20], 30% of those in [-3, 3] and nearly half of those in [-1, 1].
 ///
 /// The algorithm: tanh is odd, so work on |x| and put the sign of x back at the end. The
 /// interval index comes from the exponent and the leading mantissa bit of |x| (two intervals
@@ -22,9 +22,11 @@ open System
 /// (0x7ff8000000000000, whatever the input's sign or payload); magnitudes beyond the table
 /// (infinities and |x| >= 1.5 * 2^1023) give ±1.
 ///
-/// Valid for NumPy 1.23/1.24 on x86-64 CPUs where NumPy dispatches that loop (AVX2 with FMA3,
-/// or AVX512_SKX; verified on AVX512_SKX). A NumPy built or run without FMA3 (baseline SSE
-/// only) calls the C library's tanh instead, and other NumPy versions may use other code.
+/// Valid for NumPy 1.24 on x86-64 CPUs where NumPy dispatches that loop (AVX2 with FMA3, or
+/// AVX512_SKX; verified on AVX512_SKX only). A NumPy built or run without FMA3 (baseline SSE
+/// only) calls the C library's tanh instead; an earlier form of the loop (1.23) handed NaN and
+/// huge inputs to the C library, so NaN bits may differ there; later NumPy versions may use
+/// other code.
 [<RequireQualifiedAccess>]
 module NumPyTanh =
 
@@ -129,8 +131,8 @@ module NumPyTanh =
     /// tanh(x) exactly as NumPy 1.24's float64 `np.tanh` computes it on a contiguous array on
     /// an x86-64 CPU with FMA3 (AVX2 or AVX512_SKX dispatch): the per-interval degree-16
     /// polynomial with fused multiply-adds. Used by book mode so that runs are bit-identical to
-    /// the book's NumPy code; it differs from `Math.Tanh` by an ulp or so for about a quarter
-    /// of the inputs. Signed zeros, subnormals and tiny values return x itself, |x| >= 24 and
+    /// the book's NumPy code; it differs from `Math.Tanh` by 1 to 3 ulp for a fifth to a half
+    /// of typical inputs. Signed zeros, subnormals and tiny values return x itself, |x| >= 24 and
     /// ±infinity return ±1, and every NaN returns the positive default NaN, as NumPy does.
     let tanh (x: float) : float =
         let bits = BitConverter.DoubleToInt64Bits x

@@ -180,8 +180,8 @@ module NumPyArithmetic =
     /// NumPy's `np.log` of one double.
     let log (x: float) : float = Math.Log x
 
-    /// NumPy's `np.tanh` of one double.
-    let tanh (x: float) : float = Math.Tanh x
+    /// NumPy's `np.tanh` of one double (`NumPyTanh.tanh`).
+    let tanh (x: float) : float = NumPyTanh.tanh x
 
     let private map (op: string) (f: float -> float) (x: Tensor<'T>) : Tensor<'T> =
         let d = doubles op x

@@ -150,7 +150,7 @@ public class ApiSurfaceTests
         [
             "NeuralNetwork", "Dense", "Layer", "Sigmoid", "Linear", "Tanh", "ReLU", "Activation", "MeanSquaredError", "Loss",
             "SGD", "Optimizer", "Trainer", "FitResult", "Evaluation", "TrainingProgress", "RegressionMetrics", "DenseParameters",
-            "WeightInit", "Seeding", "Precision", "BostonHousing", "TrainTestSplit`1", "Chapter2", "Matrix", "SynchronousProgress`1",
+            "WeightInit", "Seeding", "Arithmetic", "Precision", "BostonHousing", "TrainTestSplit`1", "Chapter2", "Matrix", "SynchronousProgress`1",
             // chapter 4
             "SoftmaxCrossEntropy", "SGDMomentum", "DecayType", "DropoutScaling", "EarlyStoppingModel", "Classification",
             "ImageSet", "ImageDataSet", "ClassificationData`1", "Mnist", "Chapter4Experiment", "Chapter4Result",

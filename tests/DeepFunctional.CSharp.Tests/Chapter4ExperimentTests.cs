@@ -67,6 +67,7 @@ public class Chapter4ExperimentTests
         Assert.Equal(optimizer, experiment.Optimizer.ToString());
         var net = experiment.CreateNetwork(book);
         Assert.Equal(book ? Seeding.Book : Seeding.PerNetwork, net.Seeding);
+        Assert.Equal(book ? Arithmetic.NumPy : Arithmetic.Fast, net.Arithmetic);
         Assert.Equal(190119, net.Seed);
         Assert.Equal(10, net.OutputFeatures);
         Assert.Equal($"NeuralNetwork([{layers}], {loss}, seed: 190119)", net.ToString());

@@ -174,11 +174,11 @@ module NumPyArithmetic =
         Shape.checkRank "NumPyArithmetic.columnSums" "input" 2 x.Dims
         Tensor.sumRows x
 
-    /// NumPy's `np.exp` of one double.
-    let exp (x: float) : float = Math.Exp x
+    /// NumPy's `np.exp` of one double (`NumPyExpLog.exp`).
+    let exp (x: float) : float = NumPyExpLog.exp x
 
-    /// NumPy's `np.log` of one double.
-    let log (x: float) : float = Math.Log x
+    /// NumPy's `np.log` of one double (`NumPyExpLog.log`).
+    let log (x: float) : float = NumPyExpLog.log x
 
     /// NumPy's `np.tanh` of one double (`NumPyTanh.tanh`).
     let tanh (x: float) : float = NumPyTanh.tanh x

@@ -40,6 +40,36 @@ let tests =
             Expect.equal (List.ofSeq lines) [ "Validation loss after 5 epochs is 1.040" ] "the book's line"
             Expect.equal (Chapter4.accuracyLine r.Accuracy) "The model validation accuracy is: 79.06%" "the book's accuracy line"
     
+        testCase "in book mode sce-momentum and deep-dropout repeat the book code's batch losses bit for bit" <| fun () ->
+            if not (Directory.Exists folder) then skiptest "Fashion-MNIST is not installed (apt-get install dataset-fashion-mnist)"
+            let sets = Idx.loadMnistFolder folder
+            let data = (Classification.prepare<float> sets.TrainSet sets.TestSet).Split
+            // The book's code (NumPy 1.24.2, reference BLAS, AVX-512), its losses printed with %.17g.
+            // Momentum multiplies any one-ulp difference, so after hundreds of batches only the
+            // same arithmetic gives the same bits.
+            let expected =
+                [ "sce-momentum", [ 1, 12.991495164321885; 2, 12.384207831770311; 100, 1.47404122070662
+                                    500, 1.3670181395603036; 1000, 1.0136821668529266 ]
+                  "deep-dropout", [ 1, 3.2552647855122787; 2, 3.254249033990674; 100, 1.723797214661192
+                                    400, 2.014835902230816 ] ]
+            for name, points in expected do
+                let config = Chapter4.find name
+                let last = points |> List.map fst |> List.max
+                let losses = ResizeArray<float>()
+                use stop = new CancellationTokenSource()
+                let onEvent e =
+                    match e with
+                    | BatchCompleted (_, _, _, loss) ->
+                        losses.Add loss
+                        if losses.Count = last then stop.Cancel()
+                    | _ -> ()
+                try
+                    Trainer.fitWith onEvent stop.Token (Chapter4.options true config) config.Optimizer (Chapter4.network true config)
+                        data.XTrain data.YTrain data.XTest data.YTest |> ignore
+                with :? System.OperationCanceledException -> ()
+                for batch, loss in points do
+                    Expect.equal (sprintf "%.17g" losses.[batch - 1]) (sprintf "%.17g" loss) (sprintf "%s, batch %d" name batch)
+
         testCase "in book mode mse-normalized on Fashion-MNIST stops after 10 epochs and reports accuracy as the book code does" <| fun () ->
             if not (Directory.Exists folder) then skiptest "Fashion-MNIST is not installed (apt-get install dataset-fashion-mnist)"
             let sets = Idx.loadMnistFolder folder

@@ -426,7 +426,10 @@ internal static class CommandLine
                                       in the book's order (295 epochs in all: this takes a while)
           --precision double|single   arithmetic precision (default double)
           --book                      reproduce the book's code: its seeding, loss value, "glorot", dropout
-                                      scaling and early-stopping model; needs double precision
+                                      scaling and early-stopping model, and NumPy's arithmetic (sums in
+                                      NumPy's order, NumPy's exp, log and tanh), so the printed losses are
+                                      those of the book's code on NumPy 1.24 with the reference BLAS;
+                                      needs double precision
           --plot FILE.png             draw the training loss (mean batch loss per epoch) and the validation
                                       loss of every run against the epoch, in one PNG
           --epochs N                  train every experiment N epochs, >= 1, instead of its own (a decaying

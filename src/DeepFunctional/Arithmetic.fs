@@ -183,6 +183,9 @@ module NumPyArithmetic =
     /// NumPy's `np.tanh` of one double (`NumPyTanh.tanh`).
     let tanh (x: float) : float = NumPyTanh.tanh x
 
+    /// NumPy's `np.power` of two doubles.
+    let pow (x: float) (y: float) : float = Math.Pow(x, y)
+
     let private map (op: string) (f: float -> float) (x: Tensor<'T>) : Tensor<'T> =
         let d = doubles op x
         let out = GC.AllocateUninitializedArray<float> d.Length

@@ -102,15 +102,20 @@ module Optimizer =
         checkRate "Optimizer.withDecay" "final learning rate" finalLearningRate
         { optimizer with Decay = Some(finalLearningRate, decay) }
 
-    /// The state before the first step of a fit of `epochs` epochs.
-    let init (optimizer: Optimizer) (epochs: int) : OptimizerState<'T> =
+    /// `init` in the given arithmetic: `Arithmetic.NumPy` takes the exponential decay's factor
+    /// (final/lr)^(1/(epochs − 1)) from NumPy's `np.power`, as the book computes it.
+    let initIn (arithmetic: Arithmetic) (optimizer: Optimizer) (epochs: int) : OptimizerState<'T> =
+        let pow = match arithmetic with Arithmetic.Fast -> (fun (x: float) (y: float) -> Math.Pow(x, y)) | Arithmetic.NumPy -> NumPyArithmetic.pow
         let perEpoch =
             match optimizer.Decay with
             | None -> 0.0
             | Some _ when epochs < 2 -> 0.0
-            | Some (final, DecayType.Exponential) -> Math.Pow(final / optimizer.LearningRate, 1.0 / float (epochs - 1))
+            | Some (final, DecayType.Exponential) -> pow (final / optimizer.LearningRate) (1.0 / float (epochs - 1))
             | Some (final, DecayType.Linear) -> (optimizer.LearningRate - final) / float (epochs - 1)
         { LearningRate = optimizer.LearningRate; DecayPerEpoch = perEpoch; Velocities = []; SquareSums = []; Steps = 0 }
+
+    /// The state before the first step of a fit of `epochs` epochs.
+    let init (optimizer: Optimizer) (epochs: int) : OptimizerState<'T> = initIn Arithmetic.Fast optimizer epochs
 
     /// The gradients clipped to [−limit, limit] in new tensors (the same tensors without clipping).
     let private clipped<'T when 'T :> Numerics.IFloatingPointIeee754<'T>> (optimizer: Optimizer) (gradients: Tensor<'T> list) : Tensor<'T> list =

@@ -29,8 +29,12 @@ open System.Numerics
 /// hexadecimal forms in the comments, the tables as bit patterns).
 ///
 /// Limits: the results are NumPy's only where NumPy takes this path, NumPy 1.24 built with SVML
-/// (Linux x86-64) on a processor with AVX512_SKX. Without AVX512_SKX the same NumPy calls the C
-/// library's pow (what `Math.Pow` gives on Linux). Other NumPy versions may call other kernels.
+/// (Linux x86-64) on a processor with AVX512_SKX; verified against Debian's NumPy 1.24.2 on one
+/// such processor for every kind of input (positive, negative, zero, subnormal, infinite and NaN
+/// x and y, results that overflow, underflow or are subnormal). Without AVX512_SKX the same
+/// NumPy calls the C library's pow (what `Math.Pow` gives on Linux), and so does the `**` of a
+/// NumPy float64 scalar (`np.float64(x) ** y`) everywhere: this function does not reproduce
+/// those. Other NumPy versions may call other kernels.
 [<RequireQualifiedAccess>]
 module NumPyPow =
 
@@ -690,8 +694,10 @@ module NumPyPow =
     /// NaN, (-1)^±inf = 1, a negative x with a non-integer y gives NaN (the processor's default
     /// NaN, sign bit set, as NumPy gives), ±0 to a negative power ±inf; otherwise a NaN input
     /// comes back quieted, with its sign and payload (x's when both are NaN). SVML is not
-    /// correctly rounded: in the measured samples the result is at most 1 ulp from `Math.Pow`
-    /// for normal results, and differs from it in the last bit for about a quarter of the inputs.
+    /// correctly rounded: the result differs from `Math.Pow`'s in the last bit for about a
+    /// quarter of the inputs with x positive, by 1 ulp at most in 16.9 million pairs measured
+    /// (none differs from NumPy's). Meant for scalars such as a decay factor, not for bulk work:
+    /// three of the kernel's roundings toward zero are checked exactly with `BigInteger`.
     let pow (x: float) (y: float) : float =
         if x > 0.0 && x < Double.PositiveInfinity && Double.IsFinite y then
             let r = kernel x y

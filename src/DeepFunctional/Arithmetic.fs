@@ -19,9 +19,10 @@ type Arithmetic =
     /// The book's code as it runs on NumPy 1.24 linked to the reference BLAS (Debian's
     /// `libblas3`) on an AVX-512 processor: every matrix product sums its terms in order
     /// without fused multiply-adds, reductions use NumPy's pairwise summation, softmax is
-    /// SciPy's `exp(x − logsumexp(x))`, and exp, log and tanh return NumPy's own results
-    /// (`NumPyExpLog`, `NumPyTanh`). Double precision and dense layers only. Several times
-    /// slower than `Fast` on products; meant for book-identical runs (`--book`).
+    /// SciPy's `exp(x − logsumexp(x))`, and exp, log, tanh and power return NumPy's own
+    /// results (`NumPyExpLog`, `NumPyTanh`, `NumPyPow`; power for the learning-rate decay).
+    /// Double precision and dense layers only. Several times slower than `Fast` on products;
+    /// meant for book-identical runs (`--book`).
     | NumPy
 
 /// The arithmetic of `Arithmetic.NumPy` on tensors of doubles: the same values, bit for bit,
@@ -183,8 +184,8 @@ module NumPyArithmetic =
     /// NumPy's `np.tanh` of one double (`NumPyTanh.tanh`).
     let tanh (x: float) : float = NumPyTanh.tanh x
 
-    /// NumPy's `np.power` of two doubles.
-    let pow (x: float) (y: float) : float = Math.Pow(x, y)
+    /// NumPy's `np.power` of two doubles (`NumPyPow.pow`).
+    let pow (x: float) (y: float) : float = NumPyPow.pow x y
 
     let private map (op: string) (f: float -> float) (x: Tensor<'T>) : Tensor<'T> =
         let d = doubles op x

@@ -101,3 +101,20 @@ let op (p: Precision) (c: OpCase<'T>) =
         testCase (sprintf "%s rejects a mis-shaped argument with a typed error naming it" c.Name) <| fun () ->
             throwsShape c.OpName c.BadShape
     ]
+
+/// A double's 64-bit pattern (for bit-for-bit comparisons with NumPy).
+let bits (x: float) = BitConverter.DoubleToInt64Bits x
+
+/// The double with that 64-bit pattern.
+let ofBits (b: int64) = BitConverter.Int64BitsToDouble b
+
+/// A double and its bit pattern, for failure messages.
+let showBits (x: float) =
+    sprintf "%s (0x%016x)" (x.ToString("R", Globalization.CultureInfo.InvariantCulture)) (bits x)
+
+/// Distance in units in the last place: how many doubles lie between a and b (±0 count as one).
+let ulps (a: float) (b: float) =
+    let ordered (x: float) =
+        let i = bits x
+        if i < 0L then Int64.MinValue - i else i
+    abs (ordered a - ordered b)

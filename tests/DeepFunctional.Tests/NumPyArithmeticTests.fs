@@ -14,8 +14,6 @@ let private lines =
          |> Array.map (fun line -> line.Split(' ', StringSplitOptions.RemoveEmptyEntries)))
 
 let private parse (s: string) = Int64.Parse(s, CultureInfo.InvariantCulture)
-let private ofBits (b: int64) = BitConverter.Int64BitsToDouble b
-let private bits (x: float) = BitConverter.DoubleToInt64Bits x
 
 /// The generator the vector file used: exact IEEE operations only, so both sides get the same values.
 let private data (n: int) (seed: int) : float[] =
@@ -25,12 +23,12 @@ let private data (n: int) (seed: int) : float[] =
 let private matrix (rows: int) (cols: int) (seed: int) = Tensor.create [| rows; cols |] (data (rows * cols) seed)
 
 let private expected (tag: string) : float[] =
-    lines.Value |> Array.find (fun l -> l.[0] = tag) |> Array.skip 1 |> Array.map (parse >> ofBits)
+    lines.Value |> Array.find (fun l -> l.[0] = tag) |> Array.skip 1 |> Array.map (parse >> Check.ofBits)
 
 let private expectBits (what: string) (expected: float[]) (actual: float[]) =
     Expect.equal actual.Length expected.Length (what + ": length")
     for i in 0 .. expected.Length - 1 do
-        if bits actual.[i] <> bits expected.[i] then
+        if Check.bits actual.[i] <> Check.bits expected.[i] then
             failtestf "%s: element %d is %.17g, NumPy gives %.17g" what i actual.[i] expected.[i]
 
 let private sequentialSum (xs: float[]) = Array.fold (+) 0.0 xs
@@ -42,14 +40,14 @@ let tests =
             for l in lines.Value |> Array.filter (fun l -> l.[0] = "sum") do
                 let n = int l.[1]
                 let actual = NumPyArithmetic.sum (ReadOnlySpan<float>(data n n))
-                Expect.equal (bits actual) (parse l.[2]) (sprintf "np.sum of %d values" n)
+                Expect.equal (Check.bits actual) (parse l.[2]) (sprintf "np.sum of %d values" n)
         }
 
         test "the sum vectors tell pairwise summation from summing in order" {
             let differing =
                 lines.Value
                 |> Array.filter (fun l -> l.[0] = "sum")
-                |> Array.filter (fun l -> bits (sequentialSum (data (int l.[1]) (int l.[1]))) <> parse l.[2])
+                |> Array.filter (fun l -> Check.bits (sequentialSum (data (int l.[1]) (int l.[1]))) <> parse l.[2])
             Expect.isGreaterThanOrEqual differing.Length 3 "at least three lengths where an in-order sum is wrong"
         }
 
@@ -57,7 +55,7 @@ let tests =
             for l in lines.Value |> Array.filter (fun l -> l.[0] = "rowsums") do
                 let k = int l.[1]
                 let actual = NumPyArithmetic.rowSums (matrix 6 k 3)
-                expectBits (sprintf "row sums of %d" k) (l |> Array.skip 2 |> Array.map (parse >> ofBits)) actual
+                expectBits (sprintf "row sums of %d" k) (l |> Array.skip 2 |> Array.map (parse >> Check.ofBits)) actual
         }
 
         test "matmul, matmulTN and matmulNT give the reference BLAS's bits" {
@@ -69,7 +67,7 @@ let tests =
 
         test "the product vectors tell the reference BLAS from our fused blocked product" {
             let fast = (Tensor.matmul (matrix 7 300 1) (matrix 300 37 2)).Data
-            let differing = Array.map2 (fun (x: float) y -> bits x <> bits y) fast (expected "matmul") |> Array.filter id
+            let differing = Array.map2 (fun (x: float) y -> Check.bits x <> Check.bits y) fast (expected "matmul") |> Array.filter id
             Expect.isNonEmpty differing "the fast product rounds differently somewhere"
         }
 
@@ -78,7 +76,7 @@ let tests =
             let a, b = matrix 130 200 s, matrix 200 90 (s + 1)
             let whole = (NumPyArithmetic.matmul a b).Data
             let rows = [| for i in 0 .. 129 do yield! (NumPyArithmetic.matmul (Tensor.sliceRows i 1 a) b).Data |]
-            Array.forall2 (fun (x: float) y -> bits x = bits y) whole rows
+            Array.forall2 (fun (x: float) y -> Check.bits x = Check.bits y) whole rows
 
         test "every product element is the in-order sum of rounded products" {
             let a, b = matrix 5 33 7, matrix 33 19 8
@@ -89,7 +87,7 @@ let tests =
                     for l in 0 .. 32 do
                         let p = a.Data.[i * 33 + l] * b.Data.[l * 19 + j]
                         s <- s + p
-                    Expect.equal (bits c.Data.[i * 19 + j]) (bits s) (sprintf "c[%d, %d]" i j)
+                    Expect.equal (Check.bits c.Data.[i * 19 + j]) (Check.bits s) (sprintf "c[%d, %d]" i j)
         }
 
         test "products refuse single precision with a typed error that names the operation" {

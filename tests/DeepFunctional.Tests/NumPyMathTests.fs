@@ -30,13 +30,10 @@ let private vectors =
 
 let private vectorsOf (name: string) = vectors.Force() |> Array.filter (fun v -> v.Function = name)
 
-let private bits (x: float) = BitConverter.DoubleToInt64Bits x
-let private show (x: float) = sprintf "%s (%016x)" (x.ToString("R", CultureInfo.InvariantCulture)) (bits x)
-
 /// The same double, bit for bit; any NaN matches any NaN (NumPy's sign and payload of a NaN are
 /// not part of the contract).
 let private same (actual: float) (expected: float) =
-    if Double.IsNaN expected then Double.IsNaN actual else bits actual = bits expected
+    if Double.IsNaN expected then Double.IsNaN actual else Check.bits actual = Check.bits expected
 
 /// Fails naming the first rows (up to five) where f disagrees with NumPy.
 let private expectNumPy (name: string) (f: float -> float) (rows: Vector[]) =
@@ -45,19 +42,14 @@ let private expectNumPy (name: string) (f: float -> float) (rows: Vector[]) =
         let lines =
             wrong
             |> Array.truncate 5
-            |> Array.map (fun v -> sprintf "  %s(%s) = %s, NumPy gives %s" name (show v.Input) (show (f v.Input)) (show v.Expected))
+            |> Array.map (fun v -> sprintf "  %s(%s) = %s, NumPy gives %s" name (Check.showBits v.Input) (Check.showBits (f v.Input)) (Check.showBits v.Expected))
         failtestf "%d of %d rows differ from NumPy:\n%s" wrong.Length rows.Length (String.Join("\n", lines))
-
-/// Distance in units in the last place between two finite doubles of any signs.
-let private ulps (a: float) (b: float) =
-    let ordered (x: float) = let i = bits x in if i < 0L then Int64.MinValue - i else i
-    abs (ordered a - ordered b)
 
 /// Within `limit` ulps of the C library's result (NaN for NaN, the same infinity for infinity).
 let private near (limit: int64) (actual: float) (reference: float) =
     if Double.IsNaN reference then Double.IsNaN actual
     elif Double.IsInfinity reference then actual = reference
-    else Double.IsFinite actual && ulps actual reference <= limit
+    else Double.IsFinite actual && Check.ulps actual reference <= limit
 
 // ---------------------------------------------------------------------------
 // Tests
@@ -81,11 +73,11 @@ let private vectorTests =
             let inf, ninf = Double.PositiveInfinity, Double.NegativeInfinity
             for x, expected in [ 0.0, 1.0; -0.0, 1.0; inf, inf; ninf, 0.0; 709.782712893384, 1.7976931348622732e308
                                  709.7827128933841, inf; -745.1332191019411, 5e-324; -745.1332191019412, 0.0; -800.0, 0.0 ] do
-                Expect.equal (bits (NumPyExpLog.exp x)) (bits expected) (sprintf "exp %s" (show x))
+                Expect.equal (Check.bits (NumPyExpLog.exp x)) (Check.bits expected) (sprintf "exp %s" (Check.showBits x))
             for x, expected in [ 0.0, ninf; -0.0, ninf; 1.0, 0.0; inf, inf; 5e-324, -744.4400719213812 ] do
-                Expect.equal (bits (NumPyExpLog.log x)) (bits expected) (sprintf "log %s" (show x))
+                Expect.equal (Check.bits (NumPyExpLog.log x)) (Check.bits expected) (sprintf "log %s" (Check.showBits x))
             for x in [ -1.0; -5e-324; ninf; nan ] do
-                Expect.isTrue (Double.IsNaN(NumPyExpLog.log x)) (sprintf "log %s is NaN" (show x))
+                Expect.isTrue (Double.IsNaN(NumPyExpLog.log x)) (sprintf "log %s is NaN" (Check.showBits x))
             Expect.isTrue (Double.IsNaN(NumPyExpLog.exp nan)) "exp NaN is NaN"
     ]
 
@@ -113,7 +105,7 @@ let private spanTests =
                     for i in 0 .. length - 1 do
                         if not (same y.[i] (f inputs.[start + i])) then
                             failtestf "%sInto: element %d of %d at offset %d is %s, the scalar function gives %s"
-                                name i length start (show y.[i]) (show (f inputs.[start + i]))
+                                name i length start (Check.showBits y.[i]) (Check.showBits (f inputs.[start + i]))
 
         testCase "NumPyExpLog.expInto and logInto work in place" <| fun () ->
             for name in [ "exp"; "log" ] do

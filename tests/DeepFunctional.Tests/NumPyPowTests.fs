@@ -18,24 +18,13 @@ let private vectors =
              | [| x; y; z |] -> hex x, hex y, hex z
              | _ -> failwithf "numpy-pow.tsv: not three hex columns: %s" line))
 
-let private bits (x: float) = BitConverter.DoubleToInt64Bits x
-let private ofBits (b: int64) = BitConverter.Int64BitsToDouble b
-let private show (x: float) = sprintf "%s (0x%016x)" (x.ToString("R", CultureInfo.InvariantCulture)) (bits x)
-
-/// Distance in units in the last place: how many doubles lie between a and b (±0 count as one).
-let private ulps (a: float) (b: float) =
-    let ordered (x: float) =
-        let b = bits x
-        if b < 0L then Int64.MinValue - b else b
-    abs (ordered a - ordered b)
-
 /// Rows where f does not give NumPy's bits, as messages.
 let private differences (f: float -> float -> float) =
     vectors.Value
     |> Array.choose (fun (x, y, expected) ->
-        let actual = f (ofBits x) (ofBits y)
-        if bits actual = expected then None
-        else Some(sprintf "%s ^ %s is %s, NumPy gives %s" (show (ofBits x)) (show (ofBits y)) (show actual) (show (ofBits expected))))
+        let actual = f (Check.ofBits x) (Check.ofBits y)
+        if Check.bits actual = expected then None
+        else Some(sprintf "%s ^ %s is %s, NumPy gives %s" (Check.showBits (Check.ofBits x)) (Check.showBits (Check.ofBits y)) (Check.showBits actual) (Check.showBits (Check.ofBits expected))))
 
 /// The largest distance in ulps the measurements found between NumPy's power and `Math.Pow` for
 /// results that are not NaN: 1, over 16.9 million pairs (13.9 million with x positive and
@@ -48,7 +37,7 @@ let private closeToMathPow (x: float) (y: float) =
     let p = NumPyPow.pow x y
     let m = Math.Pow(x, y)
     if Double.IsNaN m || Double.IsNaN p then Double.IsNaN m && Double.IsNaN p
-    else ulps p m <= UlpBound
+    else Check.ulps p m <= UlpBound
 
 [<Tests>]
 let tests =
@@ -72,16 +61,16 @@ let tests =
             let decayRows =
                 vectors.Value
                 |> Array.filter (fun (x, y, _) ->
-                    let n = 1.0 / ofBits y + 1.0
-                    ofBits x > 0.0 && ofBits x <= 1000.0 && Math.Abs(n - Math.Round n) < 1e-6 && n >= 2.0 && n <= 1001.0)
+                    let n = 1.0 / Check.ofBits y + 1.0
+                    Check.ofBits x > 0.0 && Check.ofBits x <= 1000.0 && Math.Abs(n - Math.Round n) < 1e-6 && n >= 2.0 && n <= 1001.0)
             Expect.isGreaterThan decayRows.Length 900 "decay rows"
             for x, y, expected in decayRows do
-                Expect.equal (bits (NumPyPow.pow (ofBits x) (ofBits y))) expected (sprintf "%s ^ %s" (show (ofBits x)) (show (ofBits y)))
+                Expect.equal (Check.bits (NumPyPow.pow (Check.ofBits x) (Check.ofBits y))) expected (sprintf "%s ^ %s" (Check.showBits (Check.ofBits x)) (Check.showBits (Check.ofBits y)))
 
         testCase "NumPyPow.pow follows C99's special cases as NumPy does" <| fun () ->
             let nan = Double.NaN
             let inf = Double.PositiveInfinity
-            let same (actual: float) (expected: float) (what: string) = Expect.equal (bits actual) (bits expected) what
+            let same (actual: float) (expected: float) (what: string) = Expect.equal (Check.bits actual) (Check.bits expected) what
             same (NumPyPow.pow nan 0.0) 1.0 "NaN^0 = 1"
             same (NumPyPow.pow 1.0 nan) 1.0 "1^NaN = 1"
             same (NumPyPow.pow -1.0 inf) 1.0 "(-1)^inf = 1"
@@ -102,14 +91,14 @@ let tests =
             same (NumPyPow.pow 2.0 1024.0) inf "overflow"
             same (NumPyPow.pow 2.0 -1074.0) Double.Epsilon "the smallest subnormal"
             same (NumPyPow.pow 2.0 -1076.0) 0.0 "underflow"
-            Expect.equal (bits (NumPyPow.pow -2.0 0.5)) (int64 0xFFF8000000000000UL) "a negative x to a non-integer power is the default NaN, sign bit set"
+            Expect.equal (Check.bits (NumPyPow.pow -2.0 0.5)) (int64 0xFFF8000000000000UL) "a negative x to a non-integer power is the default NaN, sign bit set"
 
         testCase "NumPyPow.pow returns a NaN argument quieted, with its sign and payload, x's when both are NaN" <| fun () ->
-            let signalling = ofBits 0x7FF0000000000123L
-            let negative = ofBits (int64 0xFFF8000000000456UL)
-            Expect.equal (bits (NumPyPow.pow signalling 2.0)) 0x7FF8000000000123L "x's payload, made quiet"
-            Expect.equal (bits (NumPyPow.pow 2.0 negative)) (bits negative) "y's payload and sign"
-            Expect.equal (bits (NumPyPow.pow negative signalling)) (bits negative) "x's when both are NaN"
+            let signalling = Check.ofBits 0x7FF0000000000123L
+            let negative = Check.ofBits (int64 0xFFF8000000000456UL)
+            Expect.equal (Check.bits (NumPyPow.pow signalling 2.0)) 0x7FF8000000000123L "x's payload, made quiet"
+            Expect.equal (Check.bits (NumPyPow.pow 2.0 negative)) (Check.bits negative) "y's payload and sign"
+            Expect.equal (Check.bits (NumPyPow.pow negative signalling)) (Check.bits negative) "x's when both are NaN"
 
         testProperty "NumPyPow.pow stays within 1 ulp of Math.Pow for positive finite x and finite y" <| fun (a: float) (b: float) ->
             let x = Math.Abs a
@@ -129,5 +118,5 @@ let tests =
 
         testCase "NumPyPow.pow is within 1 ulp of Math.Pow on every row of the vector file" <| fun () ->
             for x, y, _ in vectors.Value do
-                Expect.isTrue (closeToMathPow (ofBits x) (ofBits y)) (sprintf "%s ^ %s" (show (ofBits x)) (show (ofBits y)))
+                Expect.isTrue (closeToMathPow (Check.ofBits x) (Check.ofBits y)) (sprintf "%s ^ %s" (Check.showBits (Check.ofBits x)) (Check.showBits (Check.ofBits y)))
     ]

@@ -18,23 +18,12 @@ let private vectors =
                  Int64.Parse(y, NumberStyles.HexNumber, CultureInfo.InvariantCulture)
              | _ -> failwithf "numpy-tanh.tsv: not two hex columns: %s" line))
 
-let private bits (x: float) = BitConverter.DoubleToInt64Bits x
-let private ofBits (b: int64) = BitConverter.Int64BitsToDouble b
-let private show (x: float) = sprintf "%s (0x%016x)" (x.ToString("R", CultureInfo.InvariantCulture)) (bits x)
-
-/// Distance in units in the last place: how many doubles lie between a and b.
-let private ulps (a: float) (b: float) =
-    let ordered (x: float) =
-        let b = bits x
-        if b < 0L then Int64.MinValue - b else b
-    abs (ordered a - ordered b)
-
 /// Fails naming the first row where f does not give NumPy's bits; returns nothing otherwise.
 let private expectNumPyBits (name: string) (f: float -> float) =
     for x, expected in vectors.Value do
-        let actual = f (ofBits x)
-        if bits actual <> expected then
-            failtestf "%s of %s is %s, NumPy gives %s" name (show (ofBits x)) (show actual) (show (ofBits expected))
+        let actual = f (Check.ofBits x)
+        if Check.bits actual <> expected then
+            failtestf "%s of %s is %s, NumPy gives %s" name (Check.showBits (Check.ofBits x)) (Check.showBits actual) (Check.showBits (Check.ofBits expected))
 
 [<Tests>]
 let tests =
@@ -47,14 +36,14 @@ let tests =
             let differing =
                 vectors.Value
                 |> Array.filter (fun (x, y) ->
-                    let m = Math.Tanh(ofBits x)
-                    not (Double.IsNaN m) && bits m <> y)
+                    let m = Math.Tanh(Check.ofBits x)
+                    not (Double.IsNaN m) && Check.bits m <> y)
                 |> Array.length
             Expect.isGreaterThan differing 2000 "rows where the C library's tanh is not NumPy's"
 
         testCase "NumPyTanh.tanh keeps the sign of zero, passes subnormals through and saturates at plus or minus one" <| fun () ->
-            Expect.equal (bits (NumPyTanh.tanh 0.0)) 0L "+0 stays +0"
-            Expect.equal (bits (NumPyTanh.tanh -0.0)) (bits -0.0) "-0 stays -0"
+            Expect.equal (Check.bits (NumPyTanh.tanh 0.0)) 0L "+0 stays +0"
+            Expect.equal (Check.bits (NumPyTanh.tanh -0.0)) (Check.bits -0.0) "-0 stays -0"
             Expect.equal (NumPyTanh.tanh Double.Epsilon) Double.Epsilon "the smallest subnormal is its own tanh"
             Expect.equal (NumPyTanh.tanh -Double.Epsilon) -Double.Epsilon "and so is its negative"
             Expect.equal (NumPyTanh.tanh 1e-300) 1e-300 "tiny values are their own tanh"
@@ -66,28 +55,28 @@ let tests =
 
         testCase "NumPyTanh.tanh maps every NaN, whatever its sign or payload, to the positive default NaN" <| fun () ->
             for nan in [ 0x7ff8000000000000L; 0xfff8000000000000L; 0x7ff0000000000001L; 0xfff4000000000123L; -1L ] do
-                Expect.equal (bits (NumPyTanh.tanh (ofBits nan))) 0x7ff8000000000000L (sprintf "NaN 0x%016x" nan)
+                Expect.equal (Check.bits (NumPyTanh.tanh (Check.ofBits nan))) 0x7ff8000000000000L (sprintf "NaN 0x%016x" nan)
 
         testCase "NumPyTanh.tanhInto gives NumPy's bits for the whole vector file at once" <| fun () ->
-            let xs = vectors.Value |> Array.map (fst >> ofBits)
+            let xs = vectors.Value |> Array.map (fst >> Check.ofBits)
             let ys = Array.zeroCreate xs.Length
             NumPyTanh.tanhInto (ReadOnlySpan xs) (Span ys)
-            Array.iteri2 (fun i y (_, expected) -> Expect.equal (bits y) expected (sprintf "row %d" i)) ys vectors.Value
+            Array.iteri2 (fun i y (_, expected) -> Expect.equal (Check.bits y) expected (sprintf "row %d" i)) ys vectors.Value
 
         testCase "NumPyTanh.tanhInto gives an element the same bits whatever its position and the span's length" <| fun () ->
             let rows = vectors.Value
-            let xs = rows |> Array.map (fst >> ofBits)
+            let xs = rows |> Array.map (fst >> Check.ofBits)
             for length in 0 .. 17 do
                 for start in [ 0; 1; 5; 7; 8; 13; rows.Length - length ] do
                     let ys = Array.zeroCreate length
                     NumPyTanh.tanhInto (ReadOnlySpan(xs, start, length)) (Span ys)
                     for j in 0 .. length - 1 do
-                        Expect.equal (bits ys.[j]) (snd rows.[start + j]) (sprintf "element %d of %d from row %d" j length start)
+                        Expect.equal (Check.bits ys.[j]) (snd rows.[start + j]) (sprintf "element %d of %d from row %d" j length start)
 
         testCase "NumPyTanh.tanhInto works in place" <| fun () ->
-            let xs = vectors.Value |> Array.map (fst >> ofBits)
+            let xs = vectors.Value |> Array.map (fst >> Check.ofBits)
             NumPyTanh.tanhInto (ReadOnlySpan xs) (Span xs)
-            Array.iteri2 (fun i x (_, expected) -> Expect.equal (bits x) expected (sprintf "row %d" i)) xs vectors.Value
+            Array.iteri2 (fun i x (_, expected) -> Expect.equal (Check.bits x) expected (sprintf "row %d" i)) xs vectors.Value
 
         testCase "NumPyTanh.tanhInto refuses an output of another length" <| fun () ->
             Check.throwsShape "NumPyTanh.tanhInto" (fun () ->
@@ -96,15 +85,15 @@ let tests =
         // NumPy's polynomial is within about 1.2 ulp of the true tanh and glibc's within about 2.1,
         // so the two can be 3 ulp apart (the vector file's first rows are such inputs).
         testProperty "NumPyTanh.tanh stays within 3 ulp of Math.Tanh for any non-NaN input" <| fun (x: float) ->
-            Double.IsNaN x || ulps (NumPyTanh.tanh x) (Math.Tanh x) <= 3L
+            Double.IsNaN x || Check.ulps (NumPyTanh.tanh x) (Math.Tanh x) <= 3L
 
         testProperty "NumPyTanh.tanh stays within 3 ulp of Math.Tanh over [-20, 20], where a tanh layer works" <| fun (n: int) (m: uint16) ->
             let x = 20.0 * float n / float Int32.MaxValue + float m * 1e-12
-            ulps (NumPyTanh.tanh x) (Math.Tanh x) <= 3L
+            Check.ulps (NumPyTanh.tanh x) (Math.Tanh x) <= 3L
 
         testCase "NumPyTanh.tanh is within 3 ulp of Math.Tanh on every row of the vector file, its 3-ulp rows included" <| fun () ->
             for x, _ in vectors.Value do
-                let x = ofBits x
+                let x = Check.ofBits x
                 if not (Double.IsNaN x) then
-                    Expect.isLessThanOrEqual (ulps (NumPyTanh.tanh x) (Math.Tanh x)) 3L (sprintf "tanh of %s" (show x))
+                    Expect.isLessThanOrEqual (Check.ulps (NumPyTanh.tanh x) (Math.Tanh x)) 3L (sprintf "tanh of %s" (Check.showBits x))
     ]

@@ -20,7 +20,7 @@ type Arithmetic =
     /// `libblas3`) on an AVX-512 processor: every matrix product sums its terms in order
     /// without fused multiply-adds, reductions use NumPy's pairwise summation, softmax is
     /// SciPy's `exp(x − logsumexp(x))`, and exp, log, tanh and power return NumPy's own
-    /// results (`NumPyExpLog`, `NumPyTanh`, `NumPyPow`; power for the learning-rate decay).
+    /// results (`NumPyExpLog`, `NumPyTanh`, `NumPyPow`; power for the decay factor and MSE's squares).
     /// Double precision and dense layers only. Several times slower than `Fast` on products;
     /// meant for book-identical runs (`--book`).
     | NumPy

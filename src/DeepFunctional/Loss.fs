@@ -21,7 +21,8 @@ module MeanSquaredError =
     let numPyForward (prediction: Tensor<'T>) (target: Tensor<'T>) : float =
         Shape.checkSame "MeanSquaredError.forward" "prediction" prediction.Dims "target" target.Dims
         let d = (Tensor.convert<'T, float> (Tensor.sub prediction target)).Data
-        for i in 0 .. d.Length - 1 do d.[i] <- d.[i] * d.[i]
+        // np.power(x, 2) is NumPy's power (SVML's), not x·x: the two differ in the last bit.
+        for i in 0 .. d.Length - 1 do d.[i] <- NumPyArithmetic.pow d.[i] 2.0
         NumPyArithmetic.sum (ReadOnlySpan<float>(d)) / float prediction.Rows
 
     /// The gradient with respect to the prediction: 2(p − y)/N, of the prediction's shape.

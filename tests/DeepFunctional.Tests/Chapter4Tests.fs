@@ -40,7 +40,7 @@ let tests =
             Expect.equal (List.ofSeq lines) [ "Validation loss after 5 epochs is 1.040" ] "the book's line"
             Expect.equal (Chapter4.accuracyLine r.Accuracy) "The model validation accuracy is: 79.06%" "the book's accuracy line"
     
-        testCase "in book mode sce-momentum and deep-dropout repeat the book code's batch losses bit for bit, across learning-rate decays" <| fun () ->
+        testCase "in book mode sce-momentum, deep-dropout and mse-normalized repeat the book code's batch losses bit for bit, across learning-rate decays" <| fun () ->
             if not (Directory.Exists folder) then skiptest "Fashion-MNIST is not installed (apt-get install dataset-fashion-mnist)"
             let sets = Idx.loadMnistFolder folder
             let data = (Classification.prepare<float> sets.TrainSet sets.TestSet).Split
@@ -53,7 +53,9 @@ let tests =
                   "deep-dropout", [ 1, 3.2552647855122787; 2, 3.254249033990674; 100, 1.723797214661192
                                     400, 2.014835902230816
                                     // after the second learning-rate decay (np.power's factor)
-                                    2003, 1.1886283626408098; 2500, 0.89020677452440622 ] ]
+                                    2003, 1.1886283626408098; 2500, 0.89020677452440622 ]
+                  // batch 26 is one where np.power(x, 2) is not x·x in the last bit
+                  "mse-normalized", [ 1, 0.96932373791318838; 26, 0.95946034907512057; 1000, 0.65643455022117858 ] ]
             for name, points in expected do
                 let config = Chapter4.find name
                 let last = points |> List.map fst |> List.max

@@ -94,18 +94,8 @@ module Dense =
     let private affine (op: string) (arithmetic: Arithmetic) (spec: DenseSpec) (p: DenseParams<'T>) (x: Tensor<'T>) =
         Shape.checkRank op "input" 2 x.Dims
         Shape.checkColumns op (sprintf "input (W is %s)" (Shape.format p.W.Dims)) p.W.Dims.[0] x.Dims
-        match arithmetic with
-        | Arithmetic.Fast ->
-            let z = BiasAdd.forward (WeightMultiply.forward x p.W) p.B
-            z, Activation.forward spec.Activation z
-        | Arithmetic.NumPy ->
-            let z = BiasAdd.forward (NumPyArithmetic.matmul x p.W) p.B
-            let a =
-                match spec.Activation with
-                | Activation.Sigmoid -> NumPyArithmetic.sigmoid z
-                | Activation.Tanh -> NumPyArithmetic.tanhOf z
-                | other -> Activation.forward other z
-            z, a
+        let z = BiasAdd.forward (WeightMultiply.forwardIn arithmetic x p.W) p.B
+        z, Activation.forwardIn arithmetic spec.Activation z
 
     /// `forward` in the given arithmetic (the network's).
     let internal forwardIn (arithmetic: Arithmetic) (spec: DenseSpec) (p: DenseParams<'T>) (x: Tensor<'T>) =
@@ -139,13 +129,7 @@ module Dense =
     let internal gradientsReusing (arithmetic: Arithmetic) (reuse: DenseGrads<'T> voption) (spec: DenseSpec) (p: DenseParams<'T>) (cache: DenseCache<'T>) (dy: Tensor<'T>) =
         let dW, dB = match reuse with ValueSome g -> ValueSome g.dW, ValueSome g.dB | ValueNone -> ValueNone, ValueNone
         let dxw, dB = BiasAdd.backwardReusing dB cache.Z p.B (dz spec cache dy)
-        let dW =
-            match arithmetic with
-            | Arithmetic.Fast -> WeightMultiply.weightGradientReusing dW cache.X p.W dxw
-            | Arithmetic.NumPy ->
-                Shape.checkSame "WeightMultiply.backward" "output" [| cache.X.Rows; p.W.Dims.[1] |] "dy" dxw.Dims
-                NumPyArithmetic.matmulTN cache.X dxw
-        dxw, { dW = dW; dB = dB }
+        dxw, { dW = WeightMultiply.weightGradientReusing arithmetic dW cache.X p.W dxw; dB = dB }
 
     /// dy: [batch; neurons] -> (dx: [batch; inFeatures], the parameter gradients).
     let backward (spec: DenseSpec) (p: DenseParams<'T>) (cache: DenseCache<'T>) (dy: Tensor<'T>) =
@@ -156,11 +140,7 @@ module Dense =
     /// `backward` with the parameter gradients written into `reuse`'s buffers when given.
     let internal backwardReusing (arithmetic: Arithmetic) (reuse: DenseGrads<'T> voption) (spec: DenseSpec) (p: DenseParams<'T>) (cache: DenseCache<'T>) (dy: Tensor<'T>) =
         let dxw, grads = gradientsReusing arithmetic reuse spec p cache dy
-        let dx =
-            match arithmetic with
-            | Arithmetic.Fast -> Tensor.matmulNT dxw p.W
-            | Arithmetic.NumPy -> NumPyArithmetic.matmulNT dxw p.W
-        dx, grads
+        WeightMultiply.inputGradientIn arithmetic p.W dxw, grads
 
     /// The parameter gradients only, skipping dx (for the first layer of a network).
     let parameterGradients (spec: DenseSpec) (p: DenseParams<'T>) (cache: DenseCache<'T>) (dy: Tensor<'T>) =

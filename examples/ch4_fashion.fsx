@@ -11,33 +11,23 @@
 // 1.040, 0.948 and 0.893 on Fashion-MNIST (book mode computes in NumPy's arithmetic, so every
 // configuration prints what the book's code prints). Configurations: mse, mse-normalized, sce-sgd,
 // sce-momentum, linear-decay, exp-decay, glorot, deep-dropout.
-#r "../src/DeepFunctional/bin/Release/net10.0/System.Numerics.Tensors.dll"
-#r "../src/DeepFunctional/bin/Release/net10.0/MathNet.Numerics.dll"
-#r "../src/DeepFunctional/bin/Release/net10.0/DeepFunctional.dll"
+#load "fashion_data.fsx"
 
 open System
-open System.IO
 open System.Threading
 open DeepFunctional
+open Fashion_data
 
-let arg i fallback = if fsi.CommandLineArgs.Length > i then fsi.CommandLineArgs.[i] else fallback
 let configName = arg 1 "sce-momentum"
-let book = arg 2 "ours" = "book"
-let folder = arg 4 "/usr/share/datasets/fashion-mnist"
-
-if not (Directory.Exists folder) then
-    eprintfn "No MNIST-format data in %s: apt-get install dataset-fashion-mnist, or pass a folder." folder
-    exit 1
 
 // The book's preparation: pixels standardised with the training set's global mean and
 // standard deviation, one-hot targets.
-let sets = Idx.loadMnistFolder folder
 let data = Classification.prepare<float> sets.TrainSet sets.TestSet
 
 let config =
     let c = Chapter4.find configName
-    match fsi.CommandLineArgs |> Array.tryItem 3 with
-    | Some epochs -> { c with Epochs = int epochs }
+    match epochs with
+    | Some n -> { c with Epochs = n }
     | None -> c
 
 printfn "%s (%s), %s mode, %d epochs" config.Name config.Description (if book then "book" else "our") config.Epochs

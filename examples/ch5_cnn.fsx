@@ -9,33 +9,23 @@
 // `book` is the book's network: 16 kernels of 5x5 with tanh, flattened, dropout 0.8, then 10
 // linear outputs, softmax cross-entropy and SGD with momentum 0.1; `ch7` is the deeper network of
 // chapter 7. One epoch is 1,000 batches of 60 images and takes a minute or two on two cores.
-#r "../src/DeepFunctional/bin/Release/net10.0/System.Numerics.Tensors.dll"
-#r "../src/DeepFunctional/bin/Release/net10.0/MathNet.Numerics.dll"
-#r "../src/DeepFunctional/bin/Release/net10.0/DeepFunctional.dll"
+#load "fashion_data.fsx"
 
 open System
-open System.IO
 open System.Threading
 open DeepFunctional
+open Fashion_data
 
-let arg i fallback = if fsi.CommandLineArgs.Length > i then fsi.CommandLineArgs.[i] else fallback
 let netName = arg 1 "book"
-let book = arg 2 "ours" = "book"
-let folder = arg 4 "/usr/share/datasets/fashion-mnist"
-
-if not (Directory.Exists folder) then
-    eprintfn "No MNIST-format data in %s: apt-get install dataset-fashion-mnist, or pass a folder." folder
-    exit 1
 
 // The book's preparation, with the images kept as images: [count; 1; 28; 28], standardised with
 // the training set's global mean and standard deviation, and one-hot targets.
-let sets = Idx.loadMnistFolder folder
 let data = Classification.prepareImages<float> sets.TrainSet sets.TestSet
 
 let config =
     let c = Chapter5.find netName
-    match fsi.CommandLineArgs |> Array.tryItem 3 with
-    | Some epochs -> { c with Epochs = int epochs }
+    match epochs with
+    | Some n -> { c with Epochs = n }
     | None -> c
 
 printfn "%s (%s), %s mode, %d epoch(s)" config.Name config.Description (if book then "book" else "our") config.Epochs

@@ -170,10 +170,8 @@ module NumPyArithmetic =
         let n, k = x.Dims.[0], x.Dims.[1]
         Array.init n (fun i -> sum (ReadOnlySpan<float>(d, i * k, k)))
 
-    /// `np.sum(x, axis=0)` of a matrix as a [1; k] row: NumPy adds the rows in order.
-    let columnSums (x: Tensor<'T>) : Tensor<'T> =
-        Shape.checkRank "NumPyArithmetic.columnSums" "input" 2 x.Dims
-        Tensor.sumRows x
+    // `np.sum(x, axis=0)` (a bias gradient) adds the rows in order, which `Tensor.sumRows`
+    // already does: both arithmetics share it.
 
     /// NumPy's `np.exp` of one double (`NumPyExpLog.exp`).
     let exp (x: float) : float = NumPyExpLog.exp x

@@ -10,9 +10,10 @@ type GradCheckResult =
       Analytic: float[]
       /// The central-difference estimate, as doubles.
       Numeric: float[]
-      /// The largest |analytic − numeric|.
+      /// The largest |analytic − numeric|; NaN when any element's error is NaN (a NaN or an
+      /// infinity on either side), so that no check reading it can pass.
       MaxAbsError: float
-      /// The largest |analytic − numeric| / max(1, |analytic|, |numeric|).
+      /// The largest |analytic − numeric| / max(1, |analytic|, |numeric|); NaN like `MaxAbsError`.
       MaxRelError: float }
 
 /// Gradient checking (the book's chapter 1): derivatives by central finite differences,
@@ -41,6 +42,13 @@ module GradCheck =
             // Divide by the step actually taken, which rounding may have changed.
             (at up - at down) / Num.toFloat (up - down))
 
+    /// The largest element, or NaN when any element is NaN (`Array.max` skips a NaN that is not
+    /// first), or 0 for none.
+    let private largest (errors: float[]) =
+        if errors.Length = 0 then 0.0
+        elif Array.exists Double.IsNaN errors then Double.NaN
+        else Array.max errors
+
     /// Compares an analytic gradient with central differences of the scalar function f.
     let compare (delta: float) (f: Tensor<'T> -> float) (x: Tensor<'T>) (analytic: Tensor<'T>) : GradCheckResult =
         Shape.checkSame "GradCheck.compare" "x" x.Dims "analytic gradient" analytic.Dims
@@ -50,8 +58,8 @@ module GradCheck =
         let relErr = Array.map3 (fun e a n -> e / max 1.0 (max (abs a) (abs n))) absErr a numeric
         { Analytic = a
           Numeric = numeric
-          MaxAbsError = if absErr.Length = 0 then 0.0 else Array.max absErr
-          MaxRelError = if relErr.Length = 0 then 0.0 else Array.max relErr }
+          MaxAbsError = largest absErr
+          MaxRelError = largest relErr }
 
     /// Checks the backward pass of an operation y = forward x. The scalar L = Σ y ⊙ r for a fixed
     /// tensor r (of y's shape) has gradient backward(x, r) with respect to x; this compares it

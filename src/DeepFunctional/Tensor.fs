@@ -163,8 +163,9 @@ module Tensor =
     /// <exception cref="ShapeMismatchException">when the element count does not match the shape.</exception>
     let create (shape: int[]) (data: 'T[]) =
         Shape.checkValid "Tensor.create" shape
-        if Shape.count shape <> data.Length then
-            raise (ShapeMismatchException("Tensor.create", sprintf "%d elements for shape %s" (Shape.count shape) (Shape.format shape), sprintf "%d elements" data.Length))
+        let n = Shape.countFor "Tensor.create" shape
+        if n <> data.Length then
+            raise (ShapeMismatchException("Tensor.create", sprintf "%d elements for shape %s" n (Shape.format shape), sprintf "%d elements" data.Length))
         Tensor<'T>(Array.copy shape, Array.copy data)
 
     /// A copy with its own buffer.
@@ -173,12 +174,12 @@ module Tensor =
     /// A tensor of zeros.
     let zeros<'T> (shape: int[]) : Tensor<'T> =
         Shape.checkValid "Tensor.zeros" shape
-        Tensor<'T>(Array.copy shape, Array.zeroCreate (Shape.count shape))
+        Tensor<'T>(Array.copy shape, Array.zeroCreate (Shape.countFor "Tensor.zeros" shape))
 
     /// A tensor filled with one value.
     let fill (shape: int[]) (value: 'T) =
         Shape.checkValid "Tensor.fill" shape
-        Tensor<'T>(Array.copy shape, Array.create (Shape.count shape) value)
+        Tensor<'T>(Array.copy shape, Array.create (Shape.countFor "Tensor.fill" shape) value)
 
     /// A matrix from a .NET 2-D array.
     let ofArray2D (a: 'T[,]) =
@@ -207,7 +208,7 @@ module Tensor =
     /// The same elements under another shape with the same element count.
     let reshape (shape: int[]) (t: Tensor<'T>) =
         Shape.checkValid "Tensor.reshape" shape
-        if Shape.count shape <> t.Length then
+        if Shape.countFor "Tensor.reshape" shape <> t.Length then
             raise (ShapeMismatchException("Tensor.reshape", sprintf "a shape of %d elements" t.Length, Shape.format shape))
         Tensor<'T>(Array.copy shape, t.Data)
 
@@ -449,11 +450,14 @@ module Tensor =
             let w = max 1 t.Cols
             raise (InvalidValueException(op, sprintf "finite values in %s" name, sprintf "%O at row %d, column %d" t.Data.[i] (i / w) (i % w)))
 
-    /// The largest absolute difference between two tensors of the same shape.
+    /// The largest absolute difference between two tensors of the same shape: NaN when any
+    /// difference is NaN (a NaN on either side, or infinities of the same sign), infinity when
+    /// one side is infinite and the other finite, 0 for empty tensors.
     let maxAbsDiff<'T when 'T :> IFloatingPointIeee754<'T>> (a: Tensor<'T>) (b: Tensor<'T>) : 'T =
         Shape.checkSame "Tensor.maxAbsDiff" "a" a.Dims "b" b.Dims
         if a.Length = 0 then 'T.Zero
         else
             let d = Array.zeroCreate a.Length
             TensorPrimitives.Subtract(ReadOnlySpan<'T>(a.Data), ReadOnlySpan<'T>(b.Data), Span<'T>(d))
-            TensorPrimitives.MaxMagnitude(ReadOnlySpan<'T>(d)) |> 'T.Abs
+            if TensorPrimitives.IsNaNAny(ReadOnlySpan<'T>(d)) then 'T.NaN
+            else TensorPrimitives.MaxMagnitude(ReadOnlySpan<'T>(d)) |> 'T.Abs

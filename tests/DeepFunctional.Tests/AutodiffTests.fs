@@ -32,10 +32,7 @@ let primitive (p: Precision) (c: PrimitiveCase<'T>) =
         yield testCase (sprintf "%s computes the value of a naive reference" c.Name) <| fun () ->
             let y = floats (Autodiff.evaluate c.F c.Inputs)
             let r = c.Reference (List.map floats c.Inputs)
-            Expect.equal y.Length r.Length "as many elements as the reference"
-            Array.iteri2 (fun i a b ->
-                let err = abs (a - b) / max 1.0 (abs b)
-                if err > p.ForwardTolerance then failtestf "element %d: %g against the reference %g" i a b) y r
+            Check.allClose p.ForwardTolerance y r "the value against the reference"
 
         yield testCase (sprintf "%s has gradients that match central finite differences for every input" c.Name) <| fun () ->
             let y = Autodiff.evaluate c.F c.Inputs
@@ -45,9 +42,7 @@ let primitive (p: Precision) (c: PrimitiveCase<'T>) =
             c.Inputs |> List.iteri (fun k x ->
                 let loss (xk: Tensor<'T>) = dot (Autodiff.evaluate c.F (List.mapi (fun j t -> if j = k then xk else t) c.Inputs)) r
                 Expect.equal grads.[k].Shape x.Shape (sprintf "the gradient of input %d has its shape" k)
-                let result = GradCheck.compare p.Delta loss x grads.[k]
-                Expect.isLessThan result.MaxRelError p.GradTolerance
-                    (sprintf "input %d: largest relative error (analytic %A, numeric %A)" k (Array.truncate 4 result.Analytic) (Array.truncate 4 result.Numeric)))
+                Check.gradientClose p.GradTolerance (GradCheck.compare p.Delta loss x grads.[k]) (sprintf "input %d" k))
 
         match c.BadShape with
         | Some (call, opName) ->
@@ -166,8 +161,7 @@ let denseAgrees<'T when 'T :> Numerics.IFloatingPointIeee754<'T>> (tolerance: fl
     let expected: 'T = 'T.CreateTruncating (Loss.forward Loss.softmaxCrossEntropy y target)
     Expect.equal (Num.toFloat loss) (Num.toFloat expected) "the loss is Loss.forward's"
     for name, hand, auto in [ "dx", dx, grads.[0]; "dW", g.dW, grads.[1]; "dB", g.dB, grads.[2] ] do
-        let err = Num.toFloat (Tensor.maxAbsDiff hand auto)
-        Expect.isLessThanOrEqual err tolerance (sprintf "%s agrees with Dense.backward" name)
+        Check.tensorsClose tolerance hand auto (sprintf "%s agrees with Dense.backward" name)
 
 [<Tests>]
 let tests =

@@ -93,7 +93,7 @@ let tests =
             Expect.equal (List.ofSeq seen) r.Checks "every check is handed to onCheck as it happens"
             Expect.equal (r.Fit.Evaluations |> List.map (fun e -> e.Epoch)) [ 1; 2 ] "the test loss after every epoch"
             Expect.equal r.ValidationLoss (NeuralNetwork.loss r.Fit.Network data.Split.XTest data.Split.YTest) "the final network's test loss"
-            Expect.isGreaterThan (List.last r.Checks).Accuracy 0.9 "bars told apart after 300 batches"
+            Check.isAbove (List.last r.Checks).Accuracy 0.9 "bars told apart after 300 batches"
 
         testCase "Chapter5.run's accuracy, measured 1,000 images at a time, is that of the whole test set at once" <| fun () ->
             let data = barData 600 2_500

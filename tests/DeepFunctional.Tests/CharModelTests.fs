@@ -67,7 +67,7 @@ let tests =
             let expected = SoftmaxCrossEntropy.forward SoftmaxCrossEntropy.DefaultEps (Tensor.reshape [| 6; 5 |] logits) (Tensor.reshape [| 6; 5 |] targets)
             Expect.floatClose Accuracy.veryHigh l expected "mean over the 6 predictions"
             let result = GradCheck.compare 1e-6 (fun z -> fst (CharModel.loss SequenceLossScaling.Mean z targets)) logits g
-            Expect.isLessThan result.MaxRelError 1e-6 "gradient"
+            Check.gradientClose 1e-6 result "gradient"
             let ls, gs = CharModel.loss SequenceLossScaling.Sum logits targets
             Expect.equal ls l "the sum is reported per character"
             Expect.floatClose Accuracy.veryHigh (Num.toFloat (Tensor.maxAbsDiff gs (Tensor.scale 6.0 g))) 0.0 "its gradient p − y is N times the mean's"
@@ -88,14 +88,14 @@ let tests =
             Expect.equal (samples |> List.map fst) [ 10 .. 10 .. 120 ] "every 10 iterations"
             Expect.isTrue (samples |> List.forall (fun (_, s) -> s.Length = 12 && s |> Seq.forall (fun c -> Array.contains c model.Vocabulary))) "12 symbols of the vocabulary"
             Expect.equal (events |> Seq.filter (function CharTrainingEvent.Iteration _ -> true | _ -> false) |> Seq.length) 120 "one event per iteration"
-            Expect.isLessThan r1.MovingAverages.[119] (r1.MovingAverages.[9] - 0.5) "the loss falls on a repetitive text"
+            Check.isBelow r1.MovingAverages.[119] (r1.MovingAverages.[9] - 0.5) "the loss falls on a repetitive text"
             sameModel model (small<float> ())
 
         testCase "Adam and clipped SGD also lower the loss of the repetitive text" <| fun () ->
             // Plain SGD is slow to leave the plateau of the symbol frequencies (about 2.15 nats here).
             for name, o, gain in [ "Adam", Optimizer.adam 0.01, 0.3; "SGD", Optimizer.sgd 0.5 |> Optimizer.withClipping 2.0, 0.1 ] do
                 let r = CharModel.train { settings with Iterations = 150; SampleEvery = 0 } o text (small<float> ()) ignore
-                Expect.isLessThan r.MovingAverages.[149] (r.MovingAverages.[9] - gain) name
+                Check.isBelow r.MovingAverages.[149] (r.MovingAverages.[9] - gain) name
 
         testCase "sampling with the same seed repeats itself and a cold temperature picks the most likely symbol" <| fun () ->
             let model = small<float> ()
@@ -167,7 +167,7 @@ let tests =
             Expect.floatClose { absolute = 1e-3; relative = 0.0 } r.Losses.[0] 4.13393 "the first loss: near ln 62 = 4.127, the untrained guess"
             Expect.floatClose { absolute = 5e-3; relative = 0.0 } r.MovingAverages.[299] 3.22759 "the moving average after 300 iterations"
             let mean = CharModel.train { book with LossScaling = SequenceLossScaling.Mean } adaGrad shakespeare (model ()) ignore
-            Expect.isLessThan r.MovingAverages.[299] (mean.MovingAverages.[299] - 0.01) "the book's gradient scale trains faster with AdaGrad"
+            Check.isBelow r.MovingAverages.[299] (mean.MovingAverages.[299] - 0.01) "the book's gradient scale trains faster with AdaGrad"
 
         testCase "CharModel.create refuses a last layer that does not output the vocabulary" <| fun () ->
             throwsValue "CharModel.create" (fun () -> CharModel.create<float> [| 'a'; 'b' |] [ SequenceLayer.rnn 3 3 ] (Rng.seed 1L) |> ignore)

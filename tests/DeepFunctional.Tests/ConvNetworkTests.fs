@@ -41,7 +41,7 @@ let convNetworkGradCheck<'T when 'T :> Numerics.IFloatingPointIeee754<'T>> (p: P
             let replaced = ps |> List.mapi (fun j q -> if i = j then t else q)
             NeuralNetwork.loss (NeuralNetwork.withParameters replaced n) x y
         let r = GradCheck.compare p.Delta f param gs.[i]
-        Expect.isLessThan r.MaxRelError p.GradTolerance (sprintf "parameter %d of shape %A" i param.Shape))
+        Check.gradientClose p.GradTolerance r (sprintf "parameter %d of shape %A" i param.Shape))
 
 /// Images of 8x8 holding a vertical (class 0) or a horizontal (class 1) bar at a random place, plus noise.
 let bars (count: int) (seed: int64) =
@@ -90,8 +90,8 @@ let tests =
             Expect.equal y.Shape [| 2; 32 |] "flattened to 2·4·4"
             Expect.equal (cache.Mask |> Option.map (fun m -> m.Shape)) (Some [| 2; 32 |]) "the mask is drawn on the flat output"
             let kept = cache.Mask.Value.ToArray() |> Array.sum
-            Expect.isGreaterThan kept 0.0 "some units kept"
-            Expect.isLessThan kept 64.0 "some units dropped"
+            Check.isAbove kept 0.0 "some units kept"
+            Check.isBelow kept 64.0 "some units dropped"
             let inferred, _ = Conv2D.forward spec p x
             let plain, _ = Conv2D.forward (Conv2D.withDropout DropoutScaling.Inverted 1.0 spec) p x
             Expect.sequenceEqual (inferred.ToArray()) (plain.ToArray()) "inverted dropout is the identity in inference"
@@ -151,9 +151,9 @@ let tests =
             let options = { FitOptions.defaults with Epochs = 30; EvalEvery = 10; BatchSize = 20; Seed = 4L; EarlyStopping = false }
             let r = Trainer.fit options (Optimizer.sgdMomentum 0.1 0.9) net x y xt yt
             let after = NeuralNetwork.loss r.Network xt yt
-            Expect.isLessThan after (before / 4.0) (sprintf "test loss %g -> %g" before after)
+            Check.isBelow after (before / 4.0) (sprintf "test loss %g -> %g" before after)
             let accuracy = Classification.accuracy (Classification.argmax (NeuralNetwork.forward r.Network xt)) labels
-            Expect.isGreaterThan accuracy 0.95 "more than 95% of the bars told apart"
+            Check.isAbove accuracy 0.95 "more than 95% of the bars told apart"
 
         testCase "Trainer.fitMonitored checks every N batches within an epoch, with a copy of the network" <| fun () ->
             let x, y, _ = bars 100 7L

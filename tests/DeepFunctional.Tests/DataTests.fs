@@ -139,8 +139,8 @@ let private standardizerTests =
             let z, _ = Data.Standardizer.fitApply x
             for j in 0 .. 2 do
                 let m, sd = meanStd (column j z)
-                Expect.isLessThan (abs m) 1e-12 (sprintf "column %d has mean 0" j)
-                Expect.isLessThan (abs (sd - 1.0)) 1e-12 (sprintf "column %d has std 1" j)
+                Check.isBelow (abs m) 1e-12 (sprintf "column %d has mean 0" j)
+                Check.isBelow (abs (sd - 1.0)) 1e-12 (sprintf "column %d has std 1" j)
 
         testCase "Data.Standardizer maps a constant column to zeros with std 1 instead of NaN" <| fun () ->
             let x = matrix [ [ 7.0; 1.0 ]; [ 7.0; 2.0 ]; [ 7.0; 3.0 ] ]
@@ -154,8 +154,8 @@ let private standardizerTests =
             let z, _ = Data.Standardizer.fitApply x
             for j in 0 .. 1 do
                 let m, sd = meanStd (column j z |> Array.map float)
-                Expect.isLessThan (abs m) 1e-6 "mean 0"
-                Expect.isLessThan (abs (sd - 1.0)) 1e-6 "std 1"
+                Check.isBelow (abs m) 1e-6 "mean 0"
+                Check.isBelow (abs (sd - 1.0)) 1e-6 "std 1"
 
         testCase "Data.Standardizer.apply uses the fitted statistics on other rows" <| fun () ->
             let s = { Means = [| 1.0; 10.0 |]; Stds = [| 2.0; 5.0 |] }
@@ -199,7 +199,7 @@ let private splitTests =
         testCase "Data.parseRowSplit names the line and column of malformed JSON" <| fun () ->
             let e = Check.caught<DataFormatException> (fun () -> Data.parseRowSplit "s.json" 5 "{\"train\": [1,\n 2,, 3]}" |> ignore)
             Expect.equal e.Line 2 "the second line"
-            Expect.isGreaterThan e.Column 0 "a column on that line"
+            Check.isAbove e.Column 0 "a column on that line"
 
         testCase "Data.parseRowSplit refuses out-of-range, non-integer and shared rows" <| fun () ->
             let bad json = Check.caught<DataFormatException> (fun () -> Data.parseRowSplit "s.json" 3 json |> ignore)
@@ -282,8 +282,8 @@ let private bostonTests =
             let all = Tensor.ofRows (Array.append (Array.init 354 (fun i -> Array.init 13 (fun j -> s.XTrain.[i, j]))) (Array.init 152 (fun i -> Array.init 13 (fun j -> s.XTest.[i, j]))))
             for j in 0 .. 12 do
                 let m, sd = meanStd (column j all)
-                Expect.isLessThan (abs m) 1e-12 (sprintf "feature %d has mean 0 over all rows" j)
-                Expect.isLessThan (abs (sd - 1.0)) 1e-12 (sprintf "feature %d has std 1 over all rows" j)
+                Check.isBelow (abs m) 1e-12 (sprintf "feature %d has mean 0 over all rows" j)
+                Check.isBelow (abs (sd - 1.0)) 1e-12 (sprintf "feature %d has std 1 over all rows" j)
 
         testCase "Datasets.bostonSplit puts data row 4 first in training, standardised, with its raw MEDV" <| fun () ->
             let s = Datasets.bostonSplit<float> ()

@@ -168,7 +168,7 @@ let private corruptionTests =
             let e = imagesError (Array.concat [ be 0x803u; be 2000000u; be 28u; be 28u; Array.zeroCreate 100 ])
             let allocated = GC.GetAllocatedBytesForCurrentThread() - before
             Expect.stringContains e.Problem "2000000 images of 28x28, expected 1568000000 bytes from byte offset 16, found 100" "expected vs found"
-            Expect.isLessThan allocated 10_000_000L "far less than the 1.5 GB declared"
+            Check.isBelow allocated 10_000_000L "far less than the 1.5 GB declared"
 
         testCase "Idx.parseImages rejects data after the last image the header declares" <| fun () ->
             let bytes = Array.append (Idx.encodeImages IdxCompression.Uncompressed sample) [| 1uy; 2uy |]

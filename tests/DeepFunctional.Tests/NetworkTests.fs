@@ -24,7 +24,7 @@ let wholeNetworkGradCheck<'T when 'T :> Numerics.IFloatingPointIeee754<'T>> (p: 
             let replaced = ps |> List.mapi (fun j q -> if i = j then t else q)
             NeuralNetwork.loss (NeuralNetwork.withParameters replaced n) x y
         let r = GradCheck.compare p.Delta f param gs.[i]
-        Expect.isLessThan r.MaxRelError p.GradTolerance (sprintf "parameter %d" i))
+        Check.gradientClose p.GradTolerance r (sprintf "parameter %d" i))
 
 [<Tests>]
 let tests =

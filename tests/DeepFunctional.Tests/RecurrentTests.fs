@@ -196,20 +196,17 @@ let unrolled (p: Precision) (agreement: float) (c: Unrolled<'T>) =
             Expect.equal grads.Length c.Tensors.Length "one gradient per tensor"
             List.iteri2 (fun k (name: string) (x: Tensor<'T>) ->
                 let loss (xk: Tensor<'T>) = c.Loss (List.mapi (fun j t -> if j = k then xk else t) c.Tensors)
-                let result = GradCheck.compare p.Delta loss x grads.[k]
-                Expect.isLessThan result.MaxRelError p.GradTolerance
-                    (sprintf "d%s: largest relative error (analytic %A, numeric %A)" name (Array.truncate 4 result.Analytic) (Array.truncate 4 result.Numeric)))
+                Check.gradientClose p.GradTolerance (GradCheck.compare p.Delta loss x grads.[k]) (sprintf "d%s" name))
                 c.Names c.Tensors
 
         testCase (sprintf "%s.backward through %d steps equals autodiff of the cell written from its equations" c.Name steps) <| fun () ->
             let grads = c.Gradients c.Tensors
             let value, auto = Autodiff.gradients c.Autodiff c.Tensors
             let loss = c.Loss c.Tensors
-            Expect.isLessThan (abs (Num.toFloat value - loss) / max 1.0 (abs loss)) agreement "the same loss"
+            Check.within agreement (Check.relativeError (Num.toFloat value) loss) "the same loss"
             List.iteri2 (fun k (name: string) (hand: Tensor<'T>) ->
                 let scale = max 1.0 (Array.max (Array.map abs (floats hand)))
-                let err = Num.toFloat (Tensor.maxAbsDiff hand auto.[k]) / scale
-                Expect.isLessThan err agreement (sprintf "d%s agrees with autodiff" name))
+                Check.within agreement (Num.toFloat (Tensor.maxAbsDiff hand auto.[k]) / scale) (sprintf "d%s agrees with autodiff" name))
                 c.Names grads
     ]
 
@@ -235,15 +232,15 @@ let tests =
             let out, h, _ = RnnCell.forward p (x0 ()) (h0 ())
             let z = Columns.concat [ x0 (); h0 () ]
             let expectedH = Tensor.tanh (Tensor.addRow (Tensor.matmul z p.Wf) p.Bf)
-            Expect.isLessThan (Tensor.maxAbsDiff h expectedH) 1e-15 "h_t"
-            Expect.isLessThan (Tensor.maxAbsDiff out (Tensor.addRow (Tensor.matmul expectedH p.Wv) p.Bv)) 1e-15 "out_t"
+            Check.tensorsClose 1e-15 h expectedH "h_t"
+            Check.tensorsClose 1e-15 out (Tensor.addRow (Tensor.matmul expectedH p.Wv) p.Bv) "out_t"
 
         testCase "LstmCell's gate blocks are f, i, o, C̄: an open forget gate and a closed input gate keep C" <| fun () ->
             let p, _ = LstmCell.init<float> inputs hidden outputs 0.5 (Rng.seed 12L)
             let p = { p with Bg = blocks [ 40.0; -40.0; 40.0; 0.0 ] }
             let _, h, c, _ = LstmCell.forward p (x0 ()) (h0 ()) (c0 ())
-            Expect.isLessThan (Tensor.maxAbsDiff c (c0 ())) 1e-12 "C_t = C_{t-1}"
-            Expect.isLessThan (Tensor.maxAbsDiff h (Tensor.tanh (c0 ()))) 1e-12 "h_t = tanh C_t with the output gate open"
+            Check.tensorsClose 1e-12 c (c0 ()) "C_t = C_{t-1}"
+            Check.tensorsClose 1e-12 h (Tensor.tanh (c0 ())) "h_t = tanh C_t with the output gate open"
 
         testCase "LstmCell with a closed forget gate and an open input gate replaces C by the candidate" <| fun () ->
             let p, _ = LstmCell.init<float> inputs hidden outputs 0.5 (Rng.seed 12L)
@@ -251,14 +248,14 @@ let tests =
             let _, h, c, _ = LstmCell.forward p (x0 ()) (h0 ()) (c0 ())
             let z = Columns.concat [ x0 (); h0 () ]
             let candidate = Tensor.tanh (Tensor.matmul z (Columns.slice (3 * hidden) hidden p.Wg))
-            Expect.isLessThan (Tensor.maxAbsDiff c candidate) 1e-12 "C_t = C̄"
-            Expect.isLessThan (Tensor.maxAbsDiff h (Tensor.zeros [| batch; hidden |])) 1e-12 "h_t = 0 with the output gate closed"
+            Check.tensorsClose 1e-12 c candidate "C_t = C̄"
+            Check.tensorsClose 1e-12 h (Tensor.zeros [| batch; hidden |]) "h_t = 0 with the output gate closed"
 
         testCase "GruCell's update gate u = 1 keeps h, whatever the reset gate (the book's update-gate bug would not)" <| fun () ->
             let p, _ = GruCell.init<float> inputs hidden outputs 0.5 (Rng.seed 13L)
             let p = { p with Bg = blocks [ -40.0; 40.0 ] }
             let _, h, _ = GruCell.forward p (x0 ()) (h0 ())
-            Expect.isLessThan (Tensor.maxAbsDiff h (h0 ())) 1e-12 "h_t = h_{t-1}"
+            Check.tensorsClose 1e-12 h (h0 ()) "h_t = h_{t-1}"
 
         testCase "GruCell with u = 0 takes the candidate, whose reset gate multiplies h before W_hh" <| fun () ->
             let p, _ = GruCell.init<float> inputs hidden outputs 0.5 (Rng.seed 13L)
@@ -267,7 +264,7 @@ let tests =
                 let _, h, _ = GruCell.forward p (x0 ()) (h0 ())
                 let z = Columns.concat [ x0 (); Tensor.scale hScale (h0 ()) ]
                 let candidate = Tensor.tanh (Tensor.addRow (Tensor.matmul z p.Wc) p.Bc)
-                Expect.isLessThan (Tensor.maxAbsDiff h candidate) 1e-12 (sprintf "h_t = tanh(x W_hx + (%g h) W_hh + b_h)" hScale)
+                Check.tensorsClose 1e-12 h candidate (sprintf "h_t = tanh(x W_hx + (%g h) W_hh + b_h)" hScale)
 
         testCase "the cells draw their parameters in record order from normal(0, weightScale)" <| fun () ->
             let draws, rngAfter = Rng.normal 0.0 0.1 (9 * 20 + 20 + 5 * 2 + 2) (Rng.seed 5L)

@@ -31,9 +31,7 @@ let gradCheckAt<'T when 'T :> Numerics.IFloatingPointIeee754<'T>> (x: Tensor<'T>
     let _, caches, _ = SequenceStack.forward layers states x
     let dx, grads = SequenceStack.backward layers caches r
     let check name (f: Tensor<'T> -> float) (at: Tensor<'T>) (analytic: Tensor<'T>) =
-        let result = GradCheck.compare p.Delta f at analytic
-        Expect.isLessThan result.MaxRelError p.GradTolerance
-            (sprintf "%s: largest relative error (analytic %A, numeric %A)" name (Array.truncate 4 result.Analytic) (Array.truncate 4 result.Numeric))
+        Check.gradientClose p.GradTolerance (GradCheck.compare p.Delta f at analytic) name
     check "dx" (lossOf layers) x dx
     List.iteri2 (fun li (layer: SequenceLayer<'T>) (g: CellGrads<'T>) ->
         let ps = SequenceLayer.parameters layer
@@ -80,11 +78,11 @@ let tests =
             let r = randomTensor<float> 4L [| batch; seq; 4 |]
             let y1, c1, _ = SequenceLayer.forward layer state x
             let y2, c2, _ = SequenceLayer.forward layer state x'
-            Expect.isLessThan (Tensor.maxAbsDiff y1 y2) 1e-12 "outputs"
+            Check.tensorsClose 1e-12 y1 y2 "outputs"
             let dx1, g1 = SequenceLayer.backward layer c1 r
             let dx2, g2 = SequenceLayer.backward layer c2 r
-            Expect.isLessThan (Tensor.maxAbsDiff dx1 dx2) 1e-12 "dx"
-            List.iter2 (fun a b -> Expect.isLessThan (Tensor.maxAbsDiff a b) 1e-12 "gradients") (SequenceLayer.gradients g1) (SequenceLayer.gradients g2)
+            Check.tensorsClose 1e-12 dx1 dx2 "dx"
+            List.iter2 (fun a b -> Check.tensorsClose 1e-12 a b "gradients") (SequenceLayer.gradients g1) (SequenceLayer.gradients g2)
 
         testCase "a layer's outputs are its cell's outputs step by step from the broadcast starting state" <| fun () ->
             let layer, _ = SequenceLayer.init<float> (SequenceLayer.lstm 6 4) features (Rng.seed 3L)
@@ -113,7 +111,7 @@ let tests =
             let fresh = SequenceLayer.initialState layer
             let y1, _, s1 = SequenceLayer.forward layer fresh x
             let y2, _, _ = SequenceLayer.forward layer s1 x
-            Expect.isGreaterThan (Tensor.maxAbsDiff y1 y2) 1e-6 "the state carries over"
+            Check.isAbove (Tensor.maxAbsDiff y1 y2) 1e-6 "the state carries over"
             Expect.isTrue (s1.H.ToArray() |> Array.exists (fun v -> v <> 0.0)) "a non-zero state"
             Expect.sequenceEqual ((SequenceLayer.initialState layer).H.ToArray()) (Array.zeroCreate 6) "reset"
             Expect.isNone fresh.C "a GRU has no cell state"

@@ -33,7 +33,7 @@ let tests =
         testCase "Trainer.fit learns a linear relation" <| fun () ->
             let xtr, ytr, xte, yte = data ()
             let r = Trainer.fit options (Optimizer.sgd 0.05) (linear ()) xtr ytr xte yte
-            Expect.isLessThan (List.last r.Evaluations).Loss 0.05 "test loss near the noise level"
+            Check.isBelow (List.last r.Evaluations).Loss 0.05 "test loss near the noise level"
             let w = (NeuralNetwork.parameters r.Network).Head.ToArray()
             Expect.floatClose { absolute = 0.1; relative = 0.0 } w.[0] 1.5 "first weight"
 
@@ -52,7 +52,7 @@ let tests =
             | None -> failtest "expected early stopping"
             | Some (e, l, best, bestEpoch) ->
                 Expect.equal r.StoppedEarlyAt (Some e) "the result says where it stopped"
-                Expect.isGreaterThanOrEqual l best "the last loss did not improve"
+                Check.isAtLeast l best "the last loss did not improve"
                 Expect.equal (NeuralNetwork.loss r.Network xte yte) best "the kept model is the best evaluated one"
                 Expect.equal (NeuralNetwork.loss r.LastTrained xte yte) l "LastTrained is the model that did not improve"
                 Expect.equal (Trainer.bookLine (EarlyStopped(e, l, best, bestEpoch)))
@@ -86,7 +86,7 @@ let tests =
             let c = Trainer.fit { options with Seed = 4L } (Optimizer.sgdMomentum 0.01 0.9) (net ()) xtr ytr xte yte
             Expect.equal a.Evaluations b.Evaluations "same seed, same run"
             Expect.notEqual a.Evaluations c.Evaluations "another seed permutes and masks differently"
-            Expect.isLessThan (List.last a.Evaluations).Loss (List.head a.Evaluations).Loss "it learns"
+            Check.isBelow (List.last a.Evaluations).Loss (List.head a.Evaluations).Loss "it learns"
 
         testCase "Trainer.fit without early stopping runs every epoch" <| fun () ->
             let xtr, ytr, xte, yte = data ()
@@ -98,7 +98,7 @@ let tests =
             let xtr, ytr, xte, yte = data ()
             let first = Trainer.fit options (Optimizer.sgd 0.05) (linear ()) xtr ytr xte yte
             let more = Trainer.fit { options with Restart = false; Epochs = 5 } (Optimizer.sgd 0.05) first.Network xtr ytr xte yte
-            Expect.isLessThan (List.last more.Evaluations).Loss 0.05 "starts from a trained model"
+            Check.isBelow (List.last more.Evaluations).Loss 0.05 "starts from a trained model"
 
         testCase "Trainer.fit never writes the parameters of the network it was given" <| fun () ->
             let xtr, ytr, xte, yte = data ()

@@ -1,5 +1,7 @@
 namespace DeepFunctional
 
+open System
+
 /// Every shape check of the library, in one place. Each check raises
 /// `ShapeMismatchException` naming the operation and both shapes.
 [<RequireQualifiedAccess>]
@@ -9,8 +11,30 @@ module Shape =
     let format (shape: int[]) =
         if shape.Length = 0 then "[]" else shape |> Array.map string |> String.concat "x"
 
-    /// The number of elements a tensor of this shape holds.
-    let count (shape: int[]) = Array.fold (*) 1 shape
+    /// The number of elements a tensor of this shape holds, computed with checked arithmetic.
+    /// `op` names the operation in the error.
+    /// <exception cref="ShapeMismatchException">when a dimension is negative.</exception>
+    /// <exception cref="InvalidValueException">when the count exceeds Int32.MaxValue, the most
+    /// elements one .NET array can be asked for.</exception>
+    let countFor (op: string) (shape: int[]) : int =
+        if shape |> Array.exists (fun d -> d < 0) then
+            raise (ShapeMismatchException(op, "non-negative dimensions", format shape))
+        if shape |> Array.contains 0 then 0
+        else
+            // Every factor is at most Int32.MaxValue and the product stops growing once it
+            // passes Int32.MaxValue, so the int64 product cannot overflow.
+            let mutable n = 1L
+            for d in shape do
+                if n <= int64 Int32.MaxValue then n <- n * int64 d
+            if n > int64 Int32.MaxValue then
+                raise (InvalidValueException(op, sprintf "a shape of at most %d elements" Int32.MaxValue,
+                                             sprintf "shape %s, %O elements" (format shape) (shape |> Array.fold (fun acc d -> acc * Numerics.BigInteger d) Numerics.BigInteger.One)))
+            int n
+
+    /// The number of elements a tensor of this shape holds (checked: see `countFor`).
+    /// <exception cref="ShapeMismatchException">when a dimension is negative.</exception>
+    /// <exception cref="InvalidValueException">when the count exceeds Int32.MaxValue.</exception>
+    let count (shape: int[]) = countFor "Shape.count" shape
 
     /// Checks that no dimension is negative (zero is allowed: empty tensors exist).
     let checkValid (op: string) (shape: int[]) =

@@ -1,5 +1,6 @@
 module DeepFunctional.Tests.ShapeTests
 
+open System
 open Expecto
 open DeepFunctional
 open DeepFunctional.Tests.Check
@@ -36,7 +37,25 @@ let tests =
             Expect.isTrue (box e :? System.ArgumentException) "callers can catch ArgumentException"
             Expect.equal e.Message "op: expected a, got b" "message format"
 
-        testProperty "Shape.count is the product of the dimensions" <| fun (dims: byte list) ->
-            let shape = dims |> List.truncate 4 |> List.map int |> Array.ofList
-            Shape.count shape = Array.fold (*) 1 shape
+        testCase "Shape.count gives hand-computed element counts" <| fun () ->
+            for shape, expected in [ [||], 1; [| 7 |], 7; [| 2; 3; 4 |], 24; [| 0; 5 |], 0; [| 60; 1; 28; 28 |], 47040
+                                     [| 46340; 46340 |], 2147395600; [| Int32.MaxValue |], Int32.MaxValue; [| 65536; 65536; 0 |], 0 ] do
+                Expect.equal (Shape.count shape) expected (Shape.format shape)
+
+        testCase "Shape.count refuses a shape of more than Int32.MaxValue elements with a typed error" <| fun () ->
+            for shape in [ [| 46341; 46341 |]; [| 65536; 65536 |]; [| Int32.MaxValue; 2 |]; [| 32830; 131072 |]; [| Int32.MaxValue; Int32.MaxValue; Int32.MaxValue |] ] do
+                let e = Check.caught<InvalidValueException> (fun () -> Shape.count shape |> ignore)
+                Expect.stringContains e.Message (Shape.format shape) "the message names the shape"
+                Expect.stringContains e.Message "2147483647" "and the limit"
+
+        testCase "Shape.count gives the exact element count in its overflow message" <| fun () ->
+            let e = Check.caught<InvalidValueException> (fun () -> Shape.countFor "Tensor.zeros" [| 32830; 131072 |] |> ignore)
+            Expect.equal e.Operation "Tensor.zeros" "the caller's operation"
+            Expect.stringContains e.Message "4303093760" "32830 x 131072"
+
+        testCase "Shape.count refuses a negative dimension" <| fun () ->
+            throwsShape "Shape.count" (fun () -> Shape.count [| 3; -1 |] |> ignore)
+
+        testCase "Tensor.zeros of an overflowing shape fails at once instead of allocating a wrapped-around size" <| fun () ->
+            throwsValue "Tensor.zeros" (fun () -> Tensor.zeros<float32> [| 32830; 131072 |] |> ignore)
     ]

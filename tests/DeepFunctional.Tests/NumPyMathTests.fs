@@ -66,8 +66,8 @@ let private vectorTests =
         testCase "The vectors are ones where the C library's exp and log would fail the test" <| fun () ->
             let differ name (f: float -> float) =
                 vectorsOf name |> Array.filter (fun v -> not (same (f v.Input) v.Expected)) |> Array.length
-            Expect.isGreaterThan (differ "exp" Math.Exp) 1000 "rows where Math.Exp is not NumPy's exp"
-            Expect.isGreaterThan (differ "log" Math.Log) 1000 "rows where Math.Log is not NumPy's log"
+            Check.isAbove (differ "exp" Math.Exp) 1000 "rows where Math.Exp is not NumPy's exp"
+            Check.isAbove (differ "log" Math.Log) 1000 "rows where Math.Log is not NumPy's log"
 
         testCase "The special values come out as NumPy gives them" <| fun () ->
             let inf, ninf = Double.PositiveInfinity, Double.NegativeInfinity
@@ -123,20 +123,34 @@ let private spanTests =
 /// C library's and a few in ten thousand (exp: a few in a million) 2 ulps; none more in 20
 /// million inputs measured against NumPy.
 let private propertyTests =
+    let expRange = Check.Gens.uniform -750.0 710.0
     testList "properties" [
-        testProperty "NumPyExpLog.exp stays within 2 ulps of Math.Exp over [-750, 710]" <| fun (u: uint32) ->
-            let x = -750.0 + 1460.0 * (float u / float UInt32.MaxValue)
-            near 2L (NumPyExpLog.exp x) (Math.Exp x)
+        testProperty "NumPyExpLog.exp stays within 2 ulps of Math.Exp over [-750, 710]" <|
+            Check.Gens.forAll expRange (fun x -> near 2L (NumPyExpLog.exp x) (Math.Exp x))
 
-        testProperty "NumPyExpLog.exp stays within 2 ulps of Math.Exp on any double, specials included" <| fun (x: float) ->
-            near 2L (NumPyExpLog.exp x) (Math.Exp x)
+        testCase "the [-750, 710] generator covers its range (every twentieth of it)" <| fun () ->
+            Check.Gens.coverage 2000 20 -750.0 710.0 expRange "exp's inputs"
 
-        testProperty "NumPyExpLog.log stays within 2 ulps of Math.Log on any positive double, subnormals included" <| fun (b: uint64) ->
-            let x = BitConverter.UInt64BitsToDouble(b &&& 0x7FEFFFFFFFFFFFFFUL)
-            near 2L (NumPyExpLog.log x) (Math.Log x)
+        testProperty "NumPyExpLog.exp stays within 2 ulps of Math.Exp on any double, specials included" <|
+            Check.Gens.forAll Check.Gens.anyDouble (fun x -> near 2L (NumPyExpLog.exp x) (Math.Exp x))
 
-        testProperty "NumPyExpLog.log stays within 2 ulps of Math.Log on any double, specials included" <| fun (x: float) ->
-            near 2L (NumPyExpLog.log x) (Math.Log x)
+        testProperty "NumPyExpLog.log stays within 2 ulps of Math.Log on any positive double, subnormals included" <|
+            Check.Gens.forAll Check.Gens.positiveDouble (fun x -> near 2L (NumPyExpLog.log x) (Math.Log x))
+
+        testCase "the positive-double generator gives subnormals and normals of every binary order of magnitude" <| fun () ->
+            let xs = Check.Gens.sample 4000 Check.Gens.positiveDouble
+            Expect.isTrue (xs |> Array.forall (fun x -> x > 0.0 && Double.IsFinite x)) "only positive finite doubles"
+            Expect.isTrue (xs |> Array.exists Double.IsSubnormal) "subnormals"
+            // log2 of a positive finite double lies in [-1075, 1024]: every 100-wide bin is hit.
+            Check.Gens.coverage 4000 21 -1075.0 1024.0 (Check.Gens.positiveDouble |> FsCheck.FSharp.Gen.map Math.Log2) "log2 of the inputs"
+
+        testProperty "NumPyExpLog.log stays within 2 ulps of Math.Log on any double, specials included" <|
+            Check.Gens.forAll Check.Gens.anyDouble (fun x -> near 2L (NumPyExpLog.log x) (Math.Log x))
+
+        testCase "the any-double generator gives both signs, tiny and huge magnitudes" <| fun () ->
+            let xs = Check.Gens.sample 4000 Check.Gens.anyDouble |> Array.filter Double.IsFinite
+            Expect.isTrue (xs |> Array.exists (fun x -> x < 0.0)) "negative values"
+            Check.Gens.coverage xs.Length 21 -1075.0 1024.0 (FsCheck.FSharp.Gen.elements xs |> FsCheck.FSharp.Gen.map (fun x -> Math.Log2(abs x + 1e-320))) "log2 |x|"
     ]
 
 /// NumPy's float64 exp and log (SVML on AVX-512) reproduced bit for bit for the book mode.

@@ -39,18 +39,23 @@ let private closeToMathPow (x: float) (y: float) =
     if Double.IsNaN m || Double.IsNaN p then Double.IsNaN m && Double.IsNaN p
     else Check.ulps p m <= UlpBound
 
+/// x in [1e-6, 1e6], log-uniform (the decay factors and MSE's squares live there).
+let private powX = Check.Gens.logUniform 1e-6 1e6
+/// y in [-10, 10], uniform.
+let private powY = Check.Gens.uniform -10.0 10.0
+
 [<Tests>]
 let tests =
     testList "NumPyPow" [
         testCase "NumPyPow.pow returns NumPy's bits for every row of the vector file" <| fun () ->
-            Expect.isGreaterThan vectors.Value.Length 3000 "the vector file has its rows"
+            Check.isAbove vectors.Value.Length 3000 "the vector file has its rows"
             match differences NumPyPow.pow with
             | [||] -> ()
             | bad -> failtestf "%d rows differ, first: %s" bad.Length bad.[0]
 
         testCase "Math.Pow differs from NumPy on many rows of the vector file, so the file tells the two apart" <| fun () ->
             let bad = differences (fun x y -> Math.Pow(x, y))
-            Expect.isGreaterThan bad.Length 1500 "rows where the C library's pow is not NumPy's"
+            Check.isAbove bad.Length 1500 "rows where the C library's pow is not NumPy's"
 
         testCase "NumPyPow.pow 0.25 (1/19) is NumPy's 0.9296353550084062, one ulp below Math.Pow" <| fun () ->
             Expect.equal (NumPyPow.pow 0.25 (1.0 / 19.0)) 0.9296353550084062 "np.power(0.25, 1.0/19)"
@@ -63,7 +68,7 @@ let tests =
                 |> Array.filter (fun (x, y, _) ->
                     let n = 1.0 / Check.ofBits y + 1.0
                     Check.ofBits x > 0.0 && Check.ofBits x <= 1000.0 && Math.Abs(n - Math.Round n) < 1e-6 && n >= 2.0 && n <= 1001.0)
-            Expect.isGreaterThan decayRows.Length 900 "decay rows"
+            Check.isAbove decayRows.Length 900 "decay rows"
             for x, y, expected in decayRows do
                 Expect.equal (Check.bits (NumPyPow.pow (Check.ofBits x) (Check.ofBits y))) expected (sprintf "%s ^ %s" (Check.showBits (Check.ofBits x)) (Check.showBits (Check.ofBits y)))
 
@@ -100,21 +105,23 @@ let tests =
             Expect.equal (Check.bits (NumPyPow.pow 2.0 negative)) (Check.bits negative) "y's payload and sign"
             Expect.equal (Check.bits (NumPyPow.pow negative signalling)) (Check.bits negative) "x's when both are NaN"
 
-        testProperty "NumPyPow.pow stays within 1 ulp of Math.Pow for positive finite x and finite y" <| fun (a: float) (b: float) ->
-            let x = Math.Abs a
-            not (Double.IsFinite x && x > 0.0 && Double.IsFinite b) || closeToMathPow x b
+        testProperty "NumPyPow.pow stays within 1 ulp of Math.Pow for positive finite x and finite y" <|
+            Check.Gens.forAll (FsCheck.FSharp.Gen.zip Check.Gens.positiveDouble Check.Gens.anyDouble) (fun (x, y) ->
+                not (Double.IsFinite y) || closeToMathPow x y)
 
-        testProperty "NumPyPow.pow stays within 1 ulp of Math.Pow for x in [1e-6, 1e6] and y in [-10, 10]" <| fun (u: uint32) (v: uint32) ->
-            let x = Math.Pow(10.0, -6.0 + 12.0 * float u / float UInt32.MaxValue)
-            let y = -10.0 + 20.0 * float v / float UInt32.MaxValue
-            closeToMathPow x y
+        testProperty "NumPyPow.pow stays within 1 ulp of Math.Pow for x in [1e-6, 1e6] and y in [-10, 10]" <|
+            Check.Gens.forAll (FsCheck.FSharp.Gen.zip powX powY) (fun (x, y) -> closeToMathPow x y)
 
-        testProperty "NumPyPow.pow is NaN exactly where Math.Pow is and otherwise within 1 ulp of it, for any doubles" <| fun (x: float) (y: float) ->
-            closeToMathPow x y
+        testCase "the x and y generators cover [1e-6, 1e6] (every decade) and [-10, 10] (every unit)" <| fun () ->
+            Check.Gens.coverage 2000 12 -6.0 6.0 (powX |> FsCheck.FSharp.Gen.map Math.Log10) "log10 x"
+            Check.Gens.coverage 2000 20 -10.0 10.0 powY "y"
 
-        testProperty "NumPyPow.pow of a negative x and an integer y is within 1 ulp of Math.Pow" <| fun (a: float) (n: int16) ->
-            let x = -Math.Abs a
-            not (Double.IsFinite x) || x = 0.0 || closeToMathPow x (float n)
+        testProperty "NumPyPow.pow is NaN exactly where Math.Pow is and otherwise within 1 ulp of it, for any doubles" <|
+            Check.Gens.forAll (FsCheck.FSharp.Gen.zip Check.Gens.anyDouble Check.Gens.anyDouble) (fun (x, y) -> closeToMathPow x y)
+
+        testProperty "NumPyPow.pow of a negative x and an integer y is within 1 ulp of Math.Pow" <|
+            Check.Gens.forAll (FsCheck.FSharp.Gen.zip Check.Gens.positiveDouble (FsCheck.FSharp.Gen.choose (-1000, 1000))) (fun (a, n) ->
+                closeToMathPow -a (float n))
 
         testCase "NumPyPow.pow is within 1 ulp of Math.Pow on every row of the vector file" <| fun () ->
             for x, y, _ in vectors.Value do

@@ -25,11 +25,14 @@ let private expectNumPyBits (name: string) (f: float -> float) =
         if Check.bits actual <> expected then
             failtestf "%s of %s is %s, NumPy gives %s" name (Check.showBits (Check.ofBits x)) (Check.showBits actual) (Check.showBits (Check.ofBits expected))
 
+/// x uniform in [-20, 20].
+let private tanhRange = Check.Gens.uniform -20.0 20.0
+
 [<Tests>]
 let tests =
     testList "NumPyTanh" [
         testCase "NumPyTanh.tanh returns NumPy's bits for every row of the vector file" <| fun () ->
-            Expect.isGreaterThan vectors.Value.Length 3000 "the vector file has its rows"
+            Check.isAbove vectors.Value.Length 3000 "the vector file has its rows"
             expectNumPyBits "NumPyTanh.tanh" NumPyTanh.tanh
 
         testCase "Math.Tanh differs from NumPy on most rows of the vector file, so the file tells the two apart" <| fun () ->
@@ -39,7 +42,7 @@ let tests =
                     let m = Math.Tanh(Check.ofBits x)
                     not (Double.IsNaN m) && Check.bits m <> y)
                 |> Array.length
-            Expect.isGreaterThan differing 2000 "rows where the C library's tanh is not NumPy's"
+            Check.isAbove differing 2000 "rows where the C library's tanh is not NumPy's"
 
         testCase "NumPyTanh.tanh keeps the sign of zero, passes subnormals through and saturates at plus or minus one" <| fun () ->
             Expect.equal (Check.bits (NumPyTanh.tanh 0.0)) 0L "+0 stays +0"
@@ -84,16 +87,18 @@ let tests =
 
         // NumPy's polynomial is within about 1.2 ulp of the true tanh and glibc's within about 2.1,
         // so the two can be 3 ulp apart (the vector file's first rows are such inputs).
-        testProperty "NumPyTanh.tanh stays within 3 ulp of Math.Tanh for any non-NaN input" <| fun (x: float) ->
-            Double.IsNaN x || Check.ulps (NumPyTanh.tanh x) (Math.Tanh x) <= 3L
+        testProperty "NumPyTanh.tanh stays within 3 ulp of Math.Tanh for any non-NaN input" <|
+            Check.Gens.forAll Check.Gens.anyDouble (fun x -> Double.IsNaN x || Check.ulps (NumPyTanh.tanh x) (Math.Tanh x) <= 3L)
 
-        testProperty "NumPyTanh.tanh stays within 3 ulp of Math.Tanh over [-20, 20], where a tanh layer works" <| fun (n: int) (m: uint16) ->
-            let x = 20.0 * float n / float Int32.MaxValue + float m * 1e-12
-            Check.ulps (NumPyTanh.tanh x) (Math.Tanh x) <= 3L
+        testProperty "NumPyTanh.tanh stays within 3 ulp of Math.Tanh over [-20, 20], where a tanh layer works" <|
+            Check.Gens.forAll tanhRange (fun x -> Check.ulps (NumPyTanh.tanh x) (Math.Tanh x) <= 3L)
+
+        testCase "the [-20, 20] generator covers its range (every unit of it)" <| fun () ->
+            Check.Gens.coverage 2000 40 -20.0 20.0 tanhRange "tanh's inputs"
 
         testCase "NumPyTanh.tanh is within 3 ulp of Math.Tanh on every row of the vector file, its 3-ulp rows included" <| fun () ->
             for x, _ in vectors.Value do
                 let x = Check.ofBits x
                 if not (Double.IsNaN x) then
-                    Expect.isLessThanOrEqual (Check.ulps (NumPyTanh.tanh x) (Math.Tanh x)) 3L (sprintf "tanh of %s" (Check.showBits x))
+                    Check.isAtMost (Check.ulps (NumPyTanh.tanh x) (Math.Tanh x)) 3L (sprintf "tanh of %s" (Check.showBits x))
     ]

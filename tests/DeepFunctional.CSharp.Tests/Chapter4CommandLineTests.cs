@@ -104,8 +104,8 @@ public partial class Chapter4CommandLineTests
         Assert.Equal("", run.Stderr);
         Assert.Equal(0, run.ExitCode);
 
-        var expected = Chapter4Experiment.Find("sce-sgd").WithEpochs(5).Run(Mnist.LoadFolder(folder.Path).BookSplit());
-        string loss = F(expected.Evaluations[0].Loss, 3), accuracy = F(expected.Accuracy * 100, 2);
+        // Pinned, not recomputed with the library call the command makes.
+        const string loss = "0.215", accuracy = "93.50";
         Assert.Equal(string.Join("\n",
             $"Data: {folder.Path}: training set 600 images of 6x6, 10 classes; test set 200 images of 6x6, 10 classes",
             "",

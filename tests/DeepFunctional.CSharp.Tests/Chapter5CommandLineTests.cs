@@ -39,8 +39,8 @@ public partial class Chapter5CommandLineTests
     private static TempFolder WriteFolder()
     {
         var folder = new TempFolder();
-        SyntheticImages.Make(6060, 1).Save(folder.File("train-images-idx3-ubyte"), folder.File("train-labels-idx1-ubyte"));
-        SyntheticImages.Make(300, 2).Save(folder.File("t10k-images-idx3-ubyte"), folder.File("t10k-labels-idx1-ubyte"));
+        SyntheticImages.Make(6060, 1, labelNoise: 0.2).Save(folder.File("train-images-idx3-ubyte"), folder.File("train-labels-idx1-ubyte"));
+        SyntheticImages.Make(300, 2, labelNoise: 0.2).Save(folder.File("t10k-images-idx3-ubyte"), folder.File("t10k-labels-idx1-ubyte"));
         return folder;
     }
 
@@ -111,16 +111,17 @@ public partial class Chapter5CommandLineTests
         Assert.Equal("", run.Stderr);
         Assert.Equal(0, run.ExitCode);
 
-        var expected = Chapter5Experiment.Find("book").Run(Mnist.LoadFolder(folder.Path).BookSplitImages());
+        // The numbers are pinned (the facade test pins the same run to 12 digits), not recomputed
+        // with the library call the command makes.
         Assert.Equal(string.Join("\n",
             $"Data: {folder.Path}: training set 6060 images of 6x6, 10 classes; test set 300 images of 6x6, 10 classes",
             "",
             "book: the book's chapter 5: Conv2D(16, 5x5, tanh) flattened, Dense(10)",
             "Network: Conv2D(16, 5x5, Tanh, Glorot, flatten, keep 0.8), Dense(10, Linear); loss: SoftmaxCrossEntropy; optimizer: SGDMomentum(learningRate: 0.1, momentum: 0.9)",
             "Training: 1 epoch, batches of 60, test accuracy every 100 batches, seed 190119, our defaults, double precision",
-            $"Validation accuracy after 100 batches is {F(expected.Checks[0].Accuracy * 100, 2)}%",
-            $"Validation loss after 1 epochs is {F(expected.Evaluations[0].Loss, 3)}",
-            $"The model validation accuracy is: {F(expected.Accuracy * 100, 2)}%",
+            "Validation accuracy after 100 batches is 79.67%",
+            "Validation loss after 1 epochs is 4.213",
+            "The model validation accuracy is: 79.67%",
             "Trained in <s> s",
             ""), run.Timeless);
     }

@@ -144,4 +144,21 @@ public class Chapter6CommandLineTests
             Assert.Single(malformed.Stderr.TrimEnd('\n').Split('\n'));
         });
     }
+
+    /// <summary>
+    /// The README's chapter-6 figures, pinned: the book's experiment (one LSTM of 256 on the embedded Shakespeare,
+    /// sequences of 25, batches of 32, single precision) after 1,000 iterations, with AdaGrad (0.01) and with Adam
+    /// (0.002), both clipped to [-2, 2]. Each run takes some seconds.
+    /// </summary>
+    [Theory]
+    [InlineData("adagrad", "3.313", "2.536")]
+    [InlineData("adam", "3.340", "2.332")]
+    public void The_books_experiment_reaches_the_READMEs_moving_average_loss_after_1000_iterations(string optimizer, string after100, string after1000)
+    {
+        var run = Execute("ch6", "--iterations", "1000", "--optimizer", optimizer);
+        Assert.Equal(0, run.ExitCode);
+        Assert.Equal("", run.Stderr);
+        Assert.Contains($"Iteration 100: moving-average loss {after100}\n", run.Stdout);
+        Assert.Contains($"Iteration 1000: moving-average loss {after1000}\n", run.Stdout);
+    }
 }

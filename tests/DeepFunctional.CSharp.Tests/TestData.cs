@@ -69,8 +69,12 @@ internal static class SyntheticImages
     /// <summary>The height and width of every image.</summary>
     internal const int Side = 6;
 
-    /// <summary>An image set of <paramref name="count"/> images, classes in turn, deterministic for a seed.</summary>
-    internal static ImageSet Make(int count, int seed, int classes = 10)
+    /// <summary>
+    /// An image set of <paramref name="count"/> images, classes in turn, deterministic for a seed. With
+    /// <paramref name="labelNoise"/> above 0, that share of the images (in expectation) is given a random label
+    /// after its pixels are drawn, so that no network reaches 100% and the losses stay informative.
+    /// </summary>
+    internal static ImageSet Make(int count, int seed, int classes = 10, double labelNoise = 0)
     {
         var random = new Random(seed);
         var pixels = new byte[count * Side * Side];
@@ -81,6 +85,8 @@ internal static class SyntheticImages
             labels[i] = label;
             for (int p = 0; p < Side * Side; p++)
                 pixels[i * Side * Side + p] = (byte)(p % classes == label ? 150 + random.Next(100) : random.Next(60));
+            if (labelNoise > 0 && random.NextDouble() < labelNoise)
+                labels[i] = random.Next(classes);
         }
         return new ImageSet(Side, Side, classes, pixels, labels);
     }

@@ -226,6 +226,19 @@ module Conv2d =
                 for ih in 0 .. p.H - 1 do
                     ReadOnlySpan<'T>(padded, from + ih * p.Wp, p.W).CopyTo(Span<'T>(dx, image + ih * p.W, p.W))
 
+    /// Stride 1: zeroes the Pitch − OW columns past the end of every output row of the
+    /// [C·K·K; count·Q] matrix cols. They are no patch elements but the next row's pixels (or,
+    /// after Wᵀ·dy, sums over dy's zeros there), and an infinite value times those zeros is NaN,
+    /// which would reach a kernel entry or pixel the infinity does not meet.
+    let private clearOverhang (p: ConvPlan) (count: int) (cols: 'T[]) =
+        let extra = p.Pitch - p.OW
+        if extra > 0 then
+            let width = count * p.Q
+            for row in 0 .. p.Ckk - 1 do
+                for g in 0 .. count - 1 do
+                    for oh in 0 .. p.OH - 1 do
+                        Span<'T>(cols, row * width + g * p.Q + oh * p.Pitch + p.OW, extra).Clear()
+
     /// The first output column `ow` whose input column ow·stride + kj − pad is inside the
     /// image, and one past the last (an empty range when none is).
     let inline private validColumns (p: ConvPlan) (kj: int) =
@@ -375,7 +388,9 @@ module Conv2d =
                 let cols = ArrayPool<'T>.Shared.Rent(p.Ckk * width)
                 let dyc = ArrayPool<'T>.Shared.Rent(p.Cout * width)
                 try
-                    if wantDW then patches p xs i0 count padded cols
+                    if wantDW then
+                        patches p xs i0 count padded cols
+                        if p.Wide then clearOverhang p count cols
                     // dy as [Cout; width], zero in the columns past each output row's end.
                     for gi in 0 .. count - 1 do
                         for co in 0 .. p.Cout - 1 do
@@ -393,7 +408,9 @@ module Conv2d =
                     if wantDx then
                         // dcols (C·K·K × width) = Wᵀ · dy, written over the patches no longer needed.
                         gemm threads true false p.Ckk width p.Cout wm dyc cols
-                        if p.Wide then wideScatter p cols i0 count padded dx
+                        if p.Wide then
+                            clearOverhang p count cols
+                            wideScatter p cols i0 count padded dx
                         else col2im p cols i0 count dx
                 finally
                     ArrayPool<'T>.Shared.Return padded

@@ -57,6 +57,43 @@ module Conv2dGeometry =
     /// than the padded side.</exception>
     let outputSize (g: Conv2dGeometry) (k: int) (size: int) : int = outputSizeFor "Conv2dGeometry.outputSize" g k size
 
+    /// The output length along one side of the transposed convolution (the adjoint) of the
+    /// convolution g, for a kernel of size k over `size` pixels, with PyTorch's and ONNX's
+    /// semantics: (size − 1)·stride − 2·padding + k + outputPadding, where outputPadding
+    /// (0 ≤ outputPadding &lt; stride) adds that many rows or columns at the bottom or right end.
+    /// Raises `InvalidValueException` naming `op` when the geometry is invalid, k &lt; 1, size &lt; 1,
+    /// outputPadding is outside [0, stride) or the result is below 1 or too large for an int.
+    let internal transposedOutputSizeFor (op: string) (g: Conv2dGeometry) (outputPadding: int) (k: int) (size: int) : int =
+        checkValues op g
+        if k < 1 then
+            raise (InvalidValueException(op, "a kernel size of at least 1", sprintf "k = %d" k))
+        if outputPadding < 0 || outputPadding >= g.Stride then
+            raise (InvalidValueException(op, sprintf "an output padding from 0 to stride − 1 = %d" (g.Stride - 1), sprintf "output padding %d" outputPadding))
+        if size < 1 then
+            raise (InvalidValueException(op, "an input side of at least 1 pixel", sprintf "side %d" size))
+        let out = int64 (size - 1) * int64 g.Stride - 2L * int64 g.Padding + int64 k + int64 outputPadding
+        if out < 1L || out > int64 Int32.MaxValue then
+            raise (InvalidValueException(op,
+                                         sprintf "an output side (%d − 1)·%d − 2·%d + %d + %d from 1 to %d" size g.Stride g.Padding k outputPadding Int32.MaxValue,
+                                         sprintf "side %d" out))
+        int out
+
+    /// The output length along one side of the transposed convolution of g for a kernel of size k
+    /// over `size` pixels: (size − 1)·stride − 2·padding + k + outputPadding (PyTorch's
+    /// `ConvTranspose2d` without dilation). `outputSize` maps the result back to `size`.
+    /// <exception cref="InvalidValueException">when stride &lt; 1, padding &lt; 0, k &lt; 1, size &lt; 1,
+    /// outputPadding is not in [0, stride), or the result is below 1.</exception>
+    let transposedOutputSize (g: Conv2dGeometry) (outputPadding: int) (k: int) (size: int) : int =
+        transposedOutputSizeFor "Conv2dGeometry.transposedOutputSize" g outputPadding k size
+
+    /// The output padding with which the transposed convolution of g restores `size`, the side a
+    /// convolution with geometry g and kernel size k reduced: (size + 2·padding − k) mod stride,
+    /// the rows or columns the convolution's rounding down dropped. In [0, stride).
+    /// <exception cref="InvalidValueException">when `outputSize g k size` is undefined.</exception>
+    let outputPaddingFor (g: Conv2dGeometry) (k: int) (size: int) : int =
+        outputSizeFor "Conv2dGeometry.outputPaddingFor" g k size |> ignore
+        (size + 2 * g.Padding - k) % g.Stride
+
 /// The sizes of one convolution call, the layout of its patch matrix, and how its batch is
 /// cut into chunks of images whose patch matrices are multiplied at once.
 [<NoEquality; NoComparison>]
@@ -189,6 +226,19 @@ module Conv2d =
                 for ih in 0 .. p.H - 1 do
                     ReadOnlySpan<'T>(padded, from + ih * p.Wp, p.W).CopyTo(Span<'T>(dx, image + ih * p.W, p.W))
 
+    /// Stride 1: zeroes the Pitch − OW columns past the end of every output row of the
+    /// [C·K·K; count·Q] matrix cols. They are no patch elements but the next row's pixels (or,
+    /// after Wᵀ·dy, sums over dy's zeros there), and an infinite value times those zeros is NaN,
+    /// which would reach a kernel entry or pixel the infinity does not meet.
+    let private clearOverhang (p: ConvPlan) (count: int) (cols: 'T[]) =
+        let extra = p.Pitch - p.OW
+        if extra > 0 then
+            let width = count * p.Q
+            for row in 0 .. p.Ckk - 1 do
+                for g in 0 .. count - 1 do
+                    for oh in 0 .. p.OH - 1 do
+                        Span<'T>(cols, row * width + g * p.Q + oh * p.Pitch + p.OW, extra).Clear()
+
     /// The first output column `ow` whose input column ow·stride + kj − pad is inside the
     /// image, and one past the last (an empty range when none is).
     let inline private validColumns (p: ConvPlan) (kj: int) =
@@ -317,19 +367,19 @@ module Conv2d =
                     ArrayPool<'T>.Shared.Return out)
         Tensor.wrap (outputShape p) y
 
-    /// The shared backward pass: dW always, dx's elements when asked (else an empty array).
-    let private gradients<'T when 'T :> IFloatingPointIeee754<'T>> (op: string) (wantDx: bool) (g: Conv2dGeometry) (w: Tensor<'T>) (x: Tensor<'T>) (dy: Tensor<'T>) : 'T[] * Tensor<'T> =
-        let p = plan op g w.Dims x.Dims
+    /// The shared backward pass of a convolution of inputs of shape xDims: dW when asked (else
+    /// zeros), dx's elements when asked (else an empty array). xs, x's elements, is read only for dW.
+    let private gradients<'T when 'T :> IFloatingPointIeee754<'T>> (op: string) (wantDx: bool) (wantDW: bool) (g: Conv2dGeometry) (w: Tensor<'T>) (xDims: int[]) (xs: 'T[]) (dy: Tensor<'T>) : 'T[] * Tensor<'T> =
+        let p = plan op g w.Dims xDims
         Shape.checkSame op "output" (outputShape p) "dy" dy.Dims
-        let dx = Array.zeroCreate<'T> (if wantDx then x.Length else 0)
+        let dx = Array.zeroCreate<'T> (if wantDx then Shape.count xDims else 0)
         let dW = Array.zeroCreate<'T> w.Length
         if p.N > 0 && p.Cout > 0 && p.Ckk > 0 then
             let wm = kernelMatrix p w.Data
-            let xs = x.Data
             let dys = dy.Data
             let pixels = p.OH * p.OW
             // One partial weight gradient [C·K·K; Cout] per chunk, summed in chunk order afterwards.
-            let partials = Array.init p.Chunks (fun _ -> Array.zeroCreate<'T> (p.Ckk * p.Cout))
+            let partials = Array.init (if wantDW then p.Chunks else 0) (fun _ -> Array.zeroCreate<'T> (p.Ckk * p.Cout))
             forEachChunk p (fun chunk threads ->
                 let i0 = chunk * p.G
                 let count = min p.G (p.N - i0)
@@ -338,7 +388,9 @@ module Conv2d =
                 let cols = ArrayPool<'T>.Shared.Rent(p.Ckk * width)
                 let dyc = ArrayPool<'T>.Shared.Rent(p.Cout * width)
                 try
-                    patches p xs i0 count padded cols
+                    if wantDW then
+                        patches p xs i0 count padded cols
+                        if p.Wide then clearOverhang p count cols
                     // dy as [Cout; width], zero in the columns past each output row's end.
                     for gi in 0 .. count - 1 do
                         for co in 0 .. p.Cout - 1 do
@@ -352,24 +404,27 @@ module Conv2d =
                     // dWᵀ (C·K·K × Cout) = patches (C·K·K × width) · dyᵀ: every element a dot
                     // product of two contiguous rows over the chunk's pixels. Packing both for the
                     // blocked product cost more than the multiply (a small result, a long depth).
-                    dots p.Ckk p.Cout width cols dyc partials.[chunk]
+                    if wantDW then dots p.Ckk p.Cout width cols dyc partials.[chunk]
                     if wantDx then
                         // dcols (C·K·K × width) = Wᵀ · dy, written over the patches no longer needed.
                         gemm threads true false p.Ckk width p.Cout wm dyc cols
-                        if p.Wide then wideScatter p cols i0 count padded dx
+                        if p.Wide then
+                            clearOverhang p count cols
+                            wideScatter p cols i0 count padded dx
                         else col2im p cols i0 count dx
                 finally
                     ArrayPool<'T>.Shared.Return padded
                     ArrayPool<'T>.Shared.Return cols
                     ArrayPool<'T>.Shared.Return dyc)
-            let sum = partials.[0]
-            for chunk in 1 .. p.Chunks - 1 do
-                Tensors.TensorPrimitives.Add(ReadOnlySpan<'T>(sum), ReadOnlySpan<'T>(partials.[chunk]), Span<'T>(sum))
-            let kk = p.K * p.K
-            for c in 0 .. p.C - 1 do
-                for co in 0 .. p.Cout - 1 do
-                    for q in 0 .. kk - 1 do
-                        dW.[(c * p.Cout + co) * kk + q] <- sum.[(c * kk + q) * p.Cout + co]
+            if wantDW then
+                let sum = partials.[0]
+                for chunk in 1 .. p.Chunks - 1 do
+                    Tensors.TensorPrimitives.Add(ReadOnlySpan<'T>(sum), ReadOnlySpan<'T>(partials.[chunk]), Span<'T>(sum))
+                let kk = p.K * p.K
+                for c in 0 .. p.C - 1 do
+                    for co in 0 .. p.Cout - 1 do
+                        for q in 0 .. kk - 1 do
+                            dW.[(c * p.Cout + co) * kk + q] <- sum.[(c * kk + q) * p.Cout + co]
         dx, Tensor.wrap (Array.copy w.Dims) dW
 
     /// Given what forward saw (g, w, x) and dy: [batch; outChannels; h'; w'], returns
@@ -378,13 +433,20 @@ module Conv2d =
     /// does not have the output's shape.</exception>
     /// <exception cref="InvalidValueException">when the geometry is invalid as in `forward`.</exception>
     let backward<'T when 'T :> IFloatingPointIeee754<'T>> (g: Conv2dGeometry) (w: Tensor<'T>) (x: Tensor<'T>) (dy: Tensor<'T>) : Tensor<'T> * Tensor<'T> =
-        let dx, dW = gradients "Conv2d.backward" true g w x dy
+        let dx, dW = gradients "Conv2d.backward" true true g w x.Dims x.Data dy
         Tensor.wrap (Array.copy x.Dims) dx, dW
 
     /// Only dW: [inChannels; outChannels; k; k], for a first layer whose input gradient nobody
     /// needs; the same checks as `backward`.
     let weightGradient<'T when 'T :> IFloatingPointIeee754<'T>> (g: Conv2dGeometry) (w: Tensor<'T>) (x: Tensor<'T>) (dy: Tensor<'T>) : Tensor<'T> =
-        gradients "Conv2d.weightGradient" false g w x dy |> snd
+        gradients "Conv2d.weightGradient" false true g w x.Dims x.Data dy |> snd
+
+    /// Only dx: [batch; inChannels; h; w] for an input of shape xDims, whose values dx does not
+    /// depend on (the map dy ↦ dx is the transposed convolution, see `ConvTranspose2d`). Skips
+    /// the patch matrix and the weight gradient; the checks of `backward`, naming `op`.
+    let internal inputGradient<'T when 'T :> IFloatingPointIeee754<'T>> (op: string) (g: Conv2dGeometry) (w: Tensor<'T>) (xDims: int[]) (dy: Tensor<'T>) : Tensor<'T> =
+        let dx, _ = gradients op true false g w xDims [||] dy
+        Tensor.wrap (Array.copy xDims) dx
 
 /// `ChannelBias`: adds one bias per channel to every pixel of that channel (the bias of a
 /// convolution, one per output channel).

@@ -1,6 +1,7 @@
 namespace DeepFunctional
 
 open System
+open System.IO
 
 /// Raised when a tensor's shape does not fit an operation. The message names the
 /// operation, the shape it expected and the shape it got.
@@ -38,4 +39,16 @@ type DataFormatException(source: string, line: int, column: int, problem: string
     /// The 1-based column of the fault, or 0.
     member _.Column = column
     /// What is wrong there.
+    member _.Problem = problem
+
+/// Raised when a file cannot be written where the caller asked (the path is a folder, its
+/// folder is missing or not writable, the disk is full, ...): names the path and what is
+/// wrong. An `IOException`, so code that handles I/O failures handles this one too.
+type FileWriteException(path: string, problem: string, inner: exn | null) =
+    inherit IOException(sprintf "%s: %s" path problem, inner)
+    /// A failure found by a check of the library's own, with no underlying exception.
+    new(path: string, problem: string) = FileWriteException(path, problem, null)
+    /// The path the caller asked to write.
+    member _.Path = path
+    /// What is wrong with writing there.
     member _.Problem = problem

@@ -375,6 +375,10 @@ module internal TsneSimilarities =
         let mutable beta = if spread > 0.0 && Double.IsFinite(1.0 / spread) then 1.0 / spread else 1.0
         let mutable lower = 0.0
         let mutable upper = Double.PositiveInfinity
+        // While one side is unbounded, β moves by a factor that squares at every step, so even a
+        // guess 10^300 off (outliers far beyond the neighbours) is bracketed in a dozen steps.
+        let mutable growth = 2.0
+        let middle (lo: float) (hi: float) = if lo > 0.0 && hi > 4.0 * lo then sqrt lo * sqrt hi else 0.5 * (lo + hi)
         let mutable total = 0.0
         let mutable steps = 0
         let mutable searching = true
@@ -395,10 +399,18 @@ module internal TsneSimilarities =
             elif gap > 0.0 then
                 // Too flat: sharpen.
                 lower <- beta
-                beta <- if Double.IsPositiveInfinity upper then beta * 2.0 else 0.5 * (beta + upper)
+                if Double.IsPositiveInfinity upper then
+                    beta <- beta * growth
+                    growth <- growth * growth
+                else
+                    beta <- middle lower upper
             else
                 upper <- beta
-                beta <- 0.5 * (beta + lower)
+                if lower = 0.0 then
+                    beta <- beta / growth
+                    growth <- growth * growth
+                else
+                    beta <- middle lower upper
         let scale = 1.0 / total
         for j in 0 .. count - 1 do
             p.[j] <- p.[j] * scale

@@ -519,21 +519,30 @@ type internal QuadCell =
       mutable Leaf: bool }
 
 /// A quadtree over the map's points, rebuilt before every Barnes–Hut gradient: each cell holds
-/// its number of points, their centre of mass and its squared diagonal. A working buffer of
+/// its number of points, their centre of mass and its squared diagonal. The points are sorted
+/// by their Morton codes (the bits of their cell at every depth, interleaved), so every cell's
+/// points are a contiguous run and the tree is read off the sorted codes. A working buffer of
 /// one t-SNE run; it never escapes `Tsne.embed`.
 [<Sealed>]
 type internal QuadTree(pointCount: int) =
-    /// Cells this deep are leaves whatever they hold (coincident points).
-    static let maxDepth = 48
+    /// Cells this deep are leaves whatever they hold: the codes resolve 2^30 cells per axis.
+    static let maxDepth = 30
     /// A cell of at most this many points is a leaf.
-    static let leafSize = 4
+    static let leafSize = 8
+    /// Bits per pass of the radix sort.
+    static let digitBits = 10
     let mutable cells = Array.zeroCreate<QuadCell> (max 64 (2 * pointCount))
     let mutable count = 0
-    /// The points in tree order: order.[t] is a point index, px/py its coordinates.
+    /// The points in tree order: order.[t] is a point index, px/py its coordinates, codes its code.
     let order = Array.zeroCreate<int> pointCount
     let px = Array.zeroCreate<float> pointCount
     let py = Array.zeroCreate<float> pointCount
-    let scratch = Array.zeroCreate<int> pointCount
+    let codes = Array.zeroCreate<uint64> pointCount
+    let otherCodes = Array.zeroCreate<uint64> pointCount
+    let otherOrder = Array.zeroCreate<int> pointCount
+    let buckets = Array.zeroCreate<int> (1 <<< digitBits)
+    /// The side of the root square.
+    let mutable side = 0.0
 
     /// A new cell at the end of the preorder.
     let allocate () =
@@ -544,46 +553,55 @@ type internal QuadTree(pointCount: int) =
         count <- count + 1
         count - 1
 
-    /// Builds the subtree of the points order.[start .. start + size − 1] in the square centred
-    /// on (cx, cy) with half-side `half`, appending its cells in preorder.
-    let rec build (xs: float[]) (ys: float[]) (start: int) (size: int) (cx: float) (cy: float) (half: float) (depth: int) =
+    /// Spreads the low 30 bits of v to the even bit positions.
+    static let spread (v: uint64) =
+        let mutable x = v &&& 0x3FFFFFFFUL
+        x <- (x ||| (x <<< 16)) &&& 0x0000FFFF0000FFFFUL
+        x <- (x ||| (x <<< 8)) &&& 0x00FF00FF00FF00FFUL
+        x <- (x ||| (x <<< 4)) &&& 0x0F0F0F0F0F0F0F0FUL
+        x <- (x ||| (x <<< 2)) &&& 0x3333333333333333UL
+        x <- (x ||| (x <<< 1)) &&& 0x5555555555555555UL
+        x
+
+    /// The first position in start .. stop − 1 whose child quadrant at `shift` is at least q
+    /// (the quadrants rise along the sorted run of one cell).
+    let lowerBound (start: int) (stop: int) (shift: int) (q: uint64) =
+        let mutable lo = start
+        let mutable hi = stop
+        while lo < hi do
+            let mid = (lo + hi) >>> 1
+            if (codes.[mid] >>> shift) &&& 3UL < q then lo <- mid + 1 else hi <- mid
+        lo
+
+    /// Builds the subtree of the points at tree positions start .. start + size − 1, a cell at
+    /// `depth` (its side is side / 2^depth), appending its cells in preorder.
+    let rec build (start: int) (size: int) (depth: int) =
         let cell = allocate ()
+        let half = 0.5 * side / float (1UL <<< depth)
         cells.[cell].Mass <- size
         cells.[cell].Diagonal2 <- 8.0 * half * half
         cells.[cell].FirstPoint <- start
-        if size <= leafSize || depth >= maxDepth || half = 0.0 then
+        if size <= leafSize || depth >= maxDepth then
             cells.[cell].Leaf <- true
             let mutable sx = 0.0
             let mutable sy = 0.0
             for t in start .. start + size - 1 do
-                sx <- sx + xs.[order.[t]]
-                sy <- sy + ys.[order.[t]]
+                sx <- sx + px.[t]
+                sy <- sy + py.[t]
             cells.[cell].ComX <- sx / float size
             cells.[cell].ComY <- sy / float size
         else
             cells.[cell].Leaf <- false
             // Quadrant 0: left bottom, 1: right bottom, 2: left top, 3: right top.
-            let counts = [| 0; 0; 0; 0 |]
-            for t in start .. start + size - 1 do
-                let i = order.[t]
-                let q = (if xs.[i] >= cx then 1 else 0) + (if ys.[i] >= cy then 2 else 0)
-                counts.[q] <- counts.[q] + 1
-            // A stable scatter into scratch, then back.
-            let next = [| start; start + counts.[0]; start + counts.[0] + counts.[1]; start + counts.[0] + counts.[1] + counts.[2] |]
-            for t in start .. start + size - 1 do
-                let i = order.[t]
-                let q = (if xs.[i] >= cx then 1 else 0) + (if ys.[i] >= cy then 2 else 0)
-                scratch.[next.[q]] <- i
-                next.[q] <- next.[q] + 1
-            Array.blit scratch start order start size
-            let quarter = 0.5 * half
-            let mutable s = start
-            for q in 0 .. 3 do
-                if counts.[q] > 0 then
-                    let qx = if q &&& 1 = 1 then cx + quarter else cx - quarter
-                    let qy = if q &&& 2 = 2 then cy + quarter else cy - quarter
-                    build xs ys s counts.[q] qx qy quarter (depth + 1)
-                    s <- s + counts.[q]
+            let shift = 2 * (maxDepth - depth - 1)
+            let stop = start + size
+            let b1 = lowerBound start stop shift 1UL
+            let b2 = lowerBound b1 stop shift 2UL
+            let b3 = lowerBound b2 stop shift 3UL
+            if b1 > start then build start (b1 - start) (depth + 1)
+            if b2 > b1 then build b1 (b2 - b1) (depth + 1)
+            if b3 > b2 then build b2 (b3 - b2) (depth + 1)
+            if stop > b3 then build b3 (stop - b3) (depth + 1)
             let mutable sx = 0.0
             let mutable sy = 0.0
             let mutable child = cell + 1
@@ -609,62 +627,161 @@ type internal QuadTree(pointCount: int) =
             maxX <- max maxX xs.[i]
             minY <- min minY ys.[i]
             maxY <- max maxY ys.[i]
+        side <- max (maxX - minX) (maxY - minY)
+        // The cell of a point at the finest depth: ⌊(x − min) / side · 2^30⌋, the far edge kept
+        // in the last cell; x bits at even, y bits at odd positions, the root's split on top.
+        let cellsPerSide = float (1UL <<< maxDepth)
+        let scale = if side > 0.0 then cellsPerSide / side else 0.0
+        let last = (1UL <<< maxDepth) - 1UL
         for i in 0 .. pointCount - 1 do
+            let qx = min last (uint64 ((xs.[i] - minX) * scale))
+            let qy = min last (uint64 ((ys.[i] - minY) * scale))
+            codes.[i] <- spread qx ||| (spread qy <<< 1)
             order.[i] <- i
-        count <- 0
-        build xs ys 0 pointCount (0.5 * (minX + maxX)) (0.5 * (minY + maxY)) (0.5 * max (maxX - minX) (maxY - minY)) 0
+        // Least significant digit first radix sort: stable, so equal codes stay in index order.
+        let mutable source = codes
+        let mutable sourceOrder = order
+        let mutable target = otherCodes
+        let mutable targetOrder = otherOrder
+        let passes = (2 * maxDepth + digitBits - 1) / digitBits
+        let mask = uint64 ((1 <<< digitBits) - 1)
+        for pass in 0 .. passes - 1 do
+            let shift = pass * digitBits
+            Array.fill buckets 0 buckets.Length 0
+            for t in 0 .. pointCount - 1 do
+                let digit = int ((source.[t] >>> shift) &&& mask)
+                buckets.[digit] <- buckets.[digit] + 1
+            let mutable offset = 0
+            for digit in 0 .. buckets.Length - 1 do
+                let c = buckets.[digit]
+                buckets.[digit] <- offset
+                offset <- offset + c
+            for t in 0 .. pointCount - 1 do
+                let digit = int ((source.[t] >>> shift) &&& mask)
+                let o = buckets.[digit]
+                target.[o] <- source.[t]
+                targetOrder.[o] <- sourceOrder.[t]
+                buckets.[digit] <- o + 1
+            let c = source
+            source <- target
+            target <- c
+            let o = sourceOrder
+            sourceOrder <- targetOrder
+            targetOrder <- o
+        if not (obj.ReferenceEquals(source, codes)) then
+            Array.blit source 0 codes 0 pointCount
+            Array.blit sourceOrder 0 order 0 pointCount
         for t in 0 .. pointCount - 1 do
             px.[t] <- xs.[order.[t]]
             py.[t] <- ys.[order.[t]]
+        count <- 0
+        build 0 pointCount 0
 
     /// The repulsive terms of every point: into repX/repY the sum over other points j of
-    /// w_ij²·(y_i − y_j) and into z the sum of w_ij, w = 1 / (1 + ‖y_i − y_j‖²), a cell counted
-    /// as its centre of mass (times its mass) when diagonal² < θ²·distance² to it. The walk is a
-    /// forward scan of the preorder that jumps over every summarised subtree; points are taken
-    /// in tree order, so neighbouring points walk the same cells one after another.
+    /// w_ij²·(y_i − y_j) and into z the sum of w_ij, w = 1 / (1 + ‖y_i − y_j‖²), where a cell may
+    /// stand for its points as their centre of mass times their number. The points are taken in
+    /// blocks of 8 consecutive in tree order (so close together), one per 256-bit vector pair,
+    /// and the tree is walked once per block: a cell is summarised when its diagonal² < θ²·the
+    /// squared distance from its centre of mass to the block's bounding box — so the Barnes–Hut
+    /// condition holds for every point of the block — and otherwise opened; a leaf that is opened
+    /// contributes its points one by one (a point never meets itself). The walk is a forward scan
+    /// of the preorder that jumps over every summarised subtree. Each lane holds one point, so
+    /// its sums run in cell order whatever the vector width or the block's other points.
     member _.Repulsion(maxDegree: int, theta: float, repX: float[], repY: float[], z: float[]) =
         let theta2 = theta * theta
         let cells = cells
         let total = count
-        Deterministic.forRanges maxDegree pointCount (fun start stop ->
-            for t in start .. stop - 1 do
-                let i = order.[t]
-                let xi = px.[t]
-                let yi = py.[t]
-                let mutable fx = 0.0
-                let mutable fy = 0.0
-                let mutable sum = 0.0
+        let blocks = (pointCount + 7) / 8
+        Deterministic.forRanges maxDegree blocks (fun first last ->
+            let lanesLow = Vector256.Create(0.0, 1.0, 2.0, 3.0)
+            let lanesHigh = Vector256.Create(4.0, 5.0, 6.0, 7.0)
+            let one = Vector256.Create 1.0
+            for b in first .. last - 1 do
+                let s = 8 * b
+                let m = min 8 (pointCount - s)
+                // Absent lanes repeat the block's first point; their sums are dropped.
+                let at q = if q < m then s + q else s
+                let xLow = Vector256.Create(px.[at 0], px.[at 1], px.[at 2], px.[at 3])
+                let yLow = Vector256.Create(py.[at 0], py.[at 1], py.[at 2], py.[at 3])
+                let xHigh = Vector256.Create(px.[at 4], px.[at 5], px.[at 6], px.[at 7])
+                let yHigh = Vector256.Create(py.[at 4], py.[at 5], py.[at 6], py.[at 7])
+                let mutable minX = px.[s]
+                let mutable maxX = px.[s]
+                let mutable minY = py.[s]
+                let mutable maxY = py.[s]
+                for t in s + 1 .. s + m - 1 do
+                    minX <- min minX px.[t]
+                    maxX <- max maxX px.[t]
+                    minY <- min minY py.[t]
+                    maxY <- max maxY py.[t]
+                let mutable fxLow = Vector256<float>.Zero
+                let mutable fyLow = Vector256<float>.Zero
+                let mutable zLow = Vector256<float>.Zero
+                let mutable fxHigh = Vector256<float>.Zero
+                let mutable fyHigh = Vector256<float>.Zero
+                let mutable zHigh = Vector256<float>.Zero
                 let mutable c = 0
                 while c < total do
                     let cell = &cells.[c]
-                    let dx = xi - cell.ComX
-                    let dy = yi - cell.ComY
-                    let d2 = dx * dx + dy * dy
-                    if cell.Diagonal2 < theta2 * d2 then
-                        let w = 1.0 / (1.0 + d2)
-                        let mw = float cell.Mass * w
-                        sum <- sum + mw
+                    let ex = max 0.0 (max (minX - cell.ComX) (cell.ComX - maxX))
+                    let ey = max 0.0 (max (minY - cell.ComY) (cell.ComY - maxY))
+                    if cell.Diagonal2 < theta2 * (ex * ex + ey * ey) then
+                        let cx = Vector256.Create cell.ComX
+                        let cy = Vector256.Create cell.ComY
+                        let mass = Vector256.Create(float cell.Mass)
+                        let dx = xLow - cx
+                        let dy = yLow - cy
+                        let w = one / (one + dx * dx + dy * dy)
+                        let mw = mass * w
+                        zLow <- zLow + mw
                         let mw2 = mw * w
-                        fx <- fx + mw2 * dx
-                        fy <- fy + mw2 * dy
+                        fxLow <- fxLow + mw2 * dx
+                        fyLow <- fyLow + mw2 * dy
+                        if m > 4 then
+                            let dx = xHigh - cx
+                            let dy = yHigh - cy
+                            let w = one / (one + dx * dx + dy * dy)
+                            let mw = mass * w
+                            zHigh <- zHigh + mw
+                            let mw2 = mw * w
+                            fxHigh <- fxHigh + mw2 * dx
+                            fyHigh <- fyHigh + mw2 * dy
                         c <- cell.Skip
                     elif cell.Leaf then
-                        let s = cell.FirstPoint
-                        for u in s .. s + cell.Mass - 1 do
-                            if order.[u] <> i then
-                                let ex = xi - px.[u]
-                                let ey = yi - py.[u]
-                                let w = 1.0 / (1.0 + ex * ex + ey * ey)
-                                sum <- sum + w
+                        let f = cell.FirstPoint
+                        for u in f .. f + cell.Mass - 1 do
+                            let ux = Vector256.Create px.[u]
+                            let uy = Vector256.Create py.[u]
+                            // The lane of u itself, when u belongs to the block, gets nothing.
+                            let self = Vector256.Create(float (u - s))
+                            let dx = xLow - ux
+                            let dy = yLow - uy
+                            let w = Vector256.ConditionalSelect(Vector256.Equals(lanesLow, self), Vector256<float>.Zero, one / (one + dx * dx + dy * dy))
+                            zLow <- zLow + w
+                            let w2 = w * w
+                            fxLow <- fxLow + w2 * dx
+                            fyLow <- fyLow + w2 * dy
+                            if m > 4 then
+                                let dx = xHigh - ux
+                                let dy = yHigh - uy
+                                let w = Vector256.ConditionalSelect(Vector256.Equals(lanesHigh, self), Vector256<float>.Zero, one / (one + dx * dx + dy * dy))
+                                zHigh <- zHigh + w
                                 let w2 = w * w
-                                fx <- fx + w2 * ex
-                                fy <- fy + w2 * ey
+                                fxHigh <- fxHigh + w2 * dx
+                                fyHigh <- fyHigh + w2 * dy
                         c <- cell.Skip
                     else
                         c <- c + 1
-                repX.[i] <- fx
-                repY.[i] <- fy
-                z.[i] <- sum)
+                for q in 0 .. m - 1 do
+                    let i = order.[s + q]
+                    if q < 4 then
+                        repX.[i] <- fxLow.GetElement q
+                        repY.[i] <- fyLow.GetElement q
+                        z.[i] <- zLow.GetElement q
+                    else
+                        repX.[i] <- fxHigh.GetElement(q - 4)
+                        repY.[i] <- fyHigh.GetElement(q - 4)
+                        z.[i] <- zHigh.GetElement(q - 4))
 
 /// The gradient of t-SNE, split into the per-point sums it is made of: grad_i =
 /// 4·(α·attr_i − rep_i / Z) with attr_i = Σ_j p_ij w_ij (y_i − y_j), rep_i = Σ_j w_ij² (y_i − y_j),
@@ -741,21 +858,44 @@ module internal TsneGradient =
                         s <- s + pij * Math.Log(1.0 + dx * dx + dy * dy)
                 out.[i] <- s)
 
-    /// The attractive sums over sparse P.
+    /// The attractive sums over sparse P, four entries of a row per vector (the lanes summed in
+    /// order, then the row's last entries one by one).
     let sparseAttraction (maxDegree: int) (n: int) (p: SparseSimilarities) (xs: float[]) (ys: float[]) (attrX: float[]) (attrY: float[]) =
+        let starts = p.RowStart
+        let cols = p.Columns
+        let vals = p.Values
         Deterministic.forRanges maxDegree n (fun start stop ->
+            let one = Vector256.Create 1.0
             for i in start .. stop - 1 do
                 let xi = xs.[i]
                 let yi = ys.[i]
-                let mutable ax = 0.0
-                let mutable ay = 0.0
-                for e in p.RowStart.[i] .. p.RowStart.[i + 1] - 1 do
-                    let j = p.Columns.[e]
+                let vx = Vector256.Create xi
+                let vy = Vector256.Create yi
+                let mutable sx = Vector256<float>.Zero
+                let mutable sy = Vector256<float>.Zero
+                let last = starts.[i + 1]
+                let mutable e = starts.[i]
+                while e + 4 <= last do
+                    let j0 = cols.[e]
+                    let j1 = cols.[e + 1]
+                    let j2 = cols.[e + 2]
+                    let j3 = cols.[e + 3]
+                    let dx = vx - Vector256.Create(xs.[j0], xs.[j1], xs.[j2], xs.[j3])
+                    let dy = vy - Vector256.Create(ys.[j0], ys.[j1], ys.[j2], ys.[j3])
+                    let pw = Vector256.LoadUnsafe(&vals.[e]) / (one + dx * dx + dy * dy)
+                    sx <- sx + pw * dx
+                    sy <- sy + pw * dy
+                    e <- e + 4
+                let mutable ax = total sx
+                let mutable ay = total sy
+                while e < last do
+                    let j = cols.[e]
                     let dx = xi - xs.[j]
                     let dy = yi - ys.[j]
-                    let pw = p.Values.[e] / (1.0 + dx * dx + dy * dy)
+                    let pw = vals.[e] / (1.0 + dx * dx + dy * dy)
                     ax <- ax + pw * dx
                     ay <- ay + pw * dy
+                    e <- e + 1
                 attrX.[i] <- ax
                 attrY.[i] <- ay)
 

@@ -317,16 +317,20 @@ module internal Neighbours =
                 for start in k / 2 - 1 .. -1 .. 0 do
                     siftDown heapDist heapIndex k start
                 let mutable worst = heapDist.[0]
+                // j is larger than every index in the heap, so only a strictly nearer point
+                // displaces the farthest. Four distances are compared at once; most groups have
+                // none nearer and are skipped whole.
                 while j < n do
-                    let dj = row.[j]
-                    // j is larger than every index in the heap, so only a strictly nearer point
-                    // displaces the farthest.
-                    if dj < worst && j <> i then
-                        heapDist.[0] <- dj
-                        heapIndex.[0] <- j
-                        siftDown heapDist heapIndex k 0
-                        worst <- heapDist.[0]
-                    j <- j + 1
+                    let group = j + 4 <= n
+                    if not group || Vector256.LessThan(Vector256.LoadUnsafe(&row.[j]), Vector256.Create worst).ExtractMostSignificantBits() <> 0u then
+                        for t in j .. (if group then j + 3 else j) do
+                            let dt = row.[t]
+                            if dt < worst && t <> i then
+                                heapDist.[0] <- dt
+                                heapIndex.[0] <- t
+                                siftDown heapDist heapIndex k 0
+                                worst <- heapDist.[0]
+                    j <- if group then j + 4 else j + 1
                 // Pop the farthest into the last free slot until the heap is empty.
                 let mutable remaining = k
                 while remaining > 0 do

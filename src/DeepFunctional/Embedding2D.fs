@@ -63,14 +63,16 @@ type TsneProgress =
 /// `{ Tsne.defaults with Perplexity = 50.0; Seed = 7L }`.
 [<NoEquality; NoComparison>]
 type TsneOptions =
-    { /// The effective number of neighbours each point's Gaussian covers, 2^entropy; must lie
-      /// in (0, n − 1). Default 30.
+    { /// The effective number of neighbours each point's Gaussian covers, exp(entropy in nats);
+      /// must lie in (0, n − 1). Default 30.
       Perplexity: float
       /// The number of gradient-descent updates; 0 returns the random initial map. Default 1000.
       Iterations: int
       /// The Barnes–Hut accuracy: a quadtree cell is summarised by its centre of mass when its
-      /// diagonal is less than Theta times its distance from the point. 0 makes the repulsion
-      /// exact; values above 1 may count a point's own cell. Default 0.5.
+      /// diagonal (r_cell of van der Maaten 2014) is less than Theta times its distance from the
+      /// point — here from the bounding box of the block of 8 nearby points walked together, so
+      /// the condition holds for each of them. 0 makes the repulsion exact; values above 1 may
+      /// count a point's own cell. Default 0.5.
       Theta: float
       /// The step size; None chooses max(n / EarlyExaggeration / 4, 50). The gradient here is the
       /// true gradient of KL(P‖Q), 4·Σ (p_ij − q_ij)(y_i − y_j)/(1 + ‖y_i − y_j‖²), so this rate
@@ -87,7 +89,8 @@ type TsneOptions =
       FinalMomentum: float
       /// The update at which the momentum changes. Default 250.
       MomentumSwitchIteration: int
-      /// The seed of the `Rng` that draws the initial map, N(0, 10⁻⁴ I); 0 .. 2³² − 1. Default 0.
+      /// The seed of the `Rng` that draws the initial map (Gaussian, standard deviation 10⁻⁴);
+      /// 0 .. 2³² − 1. Default 0.
       Seed: int64
       /// Sets of at most this many points use the exact gradient, larger ones Barnes–Hut
       /// (0 forces Barnes–Hut, Int32.MaxValue forces the exact gradient). Default 1000.
@@ -1014,12 +1017,14 @@ module Tsne =
     /// similarities are Gaussians whose precisions are found by bisection so that each point's
     /// conditional distribution has the requested perplexity, symmetrised to p_ij; the map's
     /// similarities use the Student-t kernel 1 / (1 + ‖y_i − y_j‖²); gradient descent on
-    /// KL(P‖Q) starts from N(0, 10⁻⁴ I) drawn from `Rng.seed options.Seed`, with early
+    /// KL(P‖Q) starts from Gaussians of standard deviation 10⁻⁴ drawn from
+    /// `Rng.seed options.Seed` (`Rng.normal`, x and y of each point in turn), with early
     /// exaggeration, momentum and delta-bar-delta gains, recentring the map after every update.
     /// Up to `ExactThreshold` points the gradient is exact over all pairs; beyond, P covers each
     /// point's ⌊3·perplexity⌋ exact nearest neighbours and the repulsion comes from a quadtree
     /// (Barnes–Hut with `Theta`). The same data and options give the same bits on any number of
-    /// threads. Identical points are allowed (they get equal similarities).
+    /// threads (on one machine and runtime: `Math.Exp` and `Math.Log` come from the platform).
+    /// Identical points are allowed (they get equal similarities and a finite map).
     /// <exception cref="ShapeMismatchException">when rows differ in length or are empty.</exception>
     /// <exception cref="InvalidValueException">for fewer than 2 points, a value that is NaN or
     /// infinite, or an option out of range (perplexity outside (0, n − 1), negative iterations or

@@ -9,7 +9,7 @@ open DeepFunctional
 [<EntryPoint>]
 let main argv =
     let prefixes = argv |> Array.filter (fun arg -> not (String.IsNullOrWhiteSpace arg))
-    let everything = Benchmarks.all @ TrainingBench.all @ ConvBench.all @ LstmBench.all
+    let everything = Benchmarks.all @ TrainingBench.all @ ConvBench.all @ LstmBench.all @ TsneBench.all
     let selected =
         everything
         |> List.filter (fun bench ->

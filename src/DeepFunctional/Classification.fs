@@ -131,76 +131,17 @@ module Classification =
         Tensors.TensorPrimitives.ConvertTruncating<byte, 'T>(ReadOnlySpan<byte>(set.Images), Span<'T>(out))
         Tensor.wrap [| set.Count; set.Rows * set.Cols |] out
 
-    /// NumPy's pairwise sum (`pairwise_sum`, the inner loop of `np.add.reduce` over float64)
-    /// of the values table[bytes[i]] for i in start .. start + n − 1: below 8 values a plain
-    /// loop, up to 128 eight interleaved partial sums, beyond that the two halves (split at a
-    /// multiple of 8) summed recursively. No array of values is formed.
-    let rec private pairwiseSumOf (table: float[]) (bytes: byte[]) (start: int) (n: int) : float =
-        if n < 8 then
-            let mutable res = 0.0
-            for i in start .. start + n - 1 do
-                res <- res + table.[int bytes.[i]]
-            res
-        elif n <= 128 then
-            let mutable r0 = table.[int bytes.[start]]
-            let mutable r1 = table.[int bytes.[start + 1]]
-            let mutable r2 = table.[int bytes.[start + 2]]
-            let mutable r3 = table.[int bytes.[start + 3]]
-            let mutable r4 = table.[int bytes.[start + 4]]
-            let mutable r5 = table.[int bytes.[start + 5]]
-            let mutable r6 = table.[int bytes.[start + 6]]
-            let mutable r7 = table.[int bytes.[start + 7]]
-            let mutable i = start + 8
-            let blockEnd = start + n - n % 8
-            while i < blockEnd do
-                r0 <- r0 + table.[int bytes.[i]]
-                r1 <- r1 + table.[int bytes.[i + 1]]
-                r2 <- r2 + table.[int bytes.[i + 2]]
-                r3 <- r3 + table.[int bytes.[i + 3]]
-                r4 <- r4 + table.[int bytes.[i + 4]]
-                r5 <- r5 + table.[int bytes.[i + 5]]
-                r6 <- r6 + table.[int bytes.[i + 6]]
-                r7 <- r7 + table.[int bytes.[i + 7]]
-                i <- i + 8
-            let mutable res = ((r0 + r1) + (r2 + r3)) + ((r4 + r5) + (r6 + r7))
-            while i < start + n do
-                res <- res + table.[int bytes.[i]]
-                i <- i + 1
-            res
-        else
-            let half = n / 2
-            let half = half - half % 8
-            pairwiseSumOf table bytes start half + pairwiseSumOf table bytes (start + half) (n - half)
-
-    /// The elements NumPy's reduction machinery hands to one call of its inner loop (its
-    /// default buffer size, `np.getbufsize()`), also for a contiguous float64 array.
-    [<Literal>]
-    let private NumPyBufferSize = 8192
-
-    /// `np.sum` of the float64 values table[bytes[i]] over all of `bytes`, in NumPy 1.24's order:
-    /// the array is cut into blocks of 8192 elements, each block is summed pairwise, and the
-    /// block sums are added one after another to the initial 0. Blocks are summed in parallel
-    /// and added in order afterwards, so the result does not depend on the threads.
-    let private numpySumOf (table: float[]) (bytes: byte[]) : float =
-        let blocks = (bytes.Length + NumPyBufferSize - 1) / NumPyBufferSize
-        let sums = Array.zeroCreate<float> blocks
-        Threading.Tasks.Parallel.For(0, blocks, fun b ->
-            let start = b * NumPyBufferSize
-            sums.[b] <- pairwiseSumOf table bytes start (min NumPyBufferSize (bytes.Length - start)))
-        |> ignore
-        let mutable total = 0.0
-        for b in 0 .. blocks - 1 do
-            total <- total + sums.[b]
-        total
+    /// `np.sum` of the float64 values table[bytes[i]] over all of `bytes` (see `Summation`).
+    let private numpySumOf (table: float[]) (bytes: byte[]) : float = Summation.numpy (TableValues(table, bytes)) bytes.Length
 
     /// The sum of all bytes, exact (at most 255·Int32.MaxValue fits an int64).
     let private byteSum (bytes: byte[]) : int64 =
-        let blocks = (bytes.Length + NumPyBufferSize - 1) / NumPyBufferSize
+        let blocks = (bytes.Length + Summation.BlockSize - 1) / Summation.BlockSize
         let sums = Array.zeroCreate<int64> blocks
         Threading.Tasks.Parallel.For(0, blocks, fun b ->
-            let start = b * NumPyBufferSize
+            let start = b * Summation.BlockSize
             let mutable s = 0L
-            for i in start .. min (start + NumPyBufferSize) bytes.Length - 1 do
+            for i in start .. min (start + Summation.BlockSize) bytes.Length - 1 do
                 s <- s + int64 bytes.[i]
             sums.[b] <- s)
         |> ignore

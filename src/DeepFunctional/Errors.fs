@@ -4,9 +4,12 @@ open System
 open System.IO
 
 /// Raised when a tensor's shape does not fit an operation. The message names the
-/// operation, the shape it expected and the shape it got.
-type ShapeMismatchException(operation: string, expected: string, actual: string) =
-    inherit ArgumentException(sprintf "%s: expected %s, got %s" operation expected actual)
+/// operation, the shape it expected and the shape it got; `ParamName` is the caller's
+/// parameter that holds the mis-shaped value, when the operation knows it.
+type ShapeMismatchException(operation: string, expected: string, actual: string, paramName: string | null) =
+    inherit ArgumentException(sprintf "%s: expected %s, got %s" operation expected actual, paramName)
+    /// Without a parameter name.
+    new(operation: string, expected: string, actual: string) = ShapeMismatchException(operation, expected, actual, null)
     /// The operation that refused its input, such as `WeightMultiply.forward`.
     member _.Operation = operation
     /// What the operation expected, in words and numbers.
@@ -15,9 +18,12 @@ type ShapeMismatchException(operation: string, expected: string, actual: string)
     member _.Actual = actual
 
 /// Raised when a value is out of the range an operation accepts (a negative size,
-/// a learning rate that is not finite, a NaN in the data, ...).
-type InvalidValueException(operation: string, expected: string, actual: string) =
-    inherit ArgumentOutOfRangeException(operation, sprintf "%s: expected %s, got %s" operation expected actual)
+/// a learning rate that is not finite, a NaN in the data, ...). `ParamName` is the caller's
+/// parameter that holds the value, when the operation knows it.
+type InvalidValueException(operation: string, expected: string, actual: string, paramName: string | null) =
+    inherit ArgumentOutOfRangeException(paramName, sprintf "%s: expected %s, got %s" operation expected actual)
+    /// Without a parameter name.
+    new(operation: string, expected: string, actual: string) = InvalidValueException(operation, expected, actual, null)
     /// The operation that refused the value.
     member _.Operation = operation
     /// What the operation expected.
@@ -32,8 +38,9 @@ type DataFormatException(source: string, line: int, column: int, problem: string
         if line > 0 && column > 0 then sprintf "%s, line %d, column %d: %s" source line column problem
         elif line > 0 then sprintf "%s, line %d: %s" source line problem
         else sprintf "%s: %s" source problem)
-    /// Where the data came from (a file path or a resource name).
-    member _.Source' = source
+    /// Where the data came from (a file path or a resource name). (Exception's own `Source`
+    /// names the assembly that threw, so this one has another name.)
+    member _.SourceName = source
     /// The 1-based line of the fault, or 0.
     member _.Line = line
     /// The 1-based column of the fault, or 0.
@@ -52,3 +59,17 @@ type FileWriteException(path: string, problem: string, inner: exn | null) =
     member _.Path = path
     /// What is wrong with writing there.
     member _.Problem = problem
+
+/// A value of a caller's that the library holds inside its settings (a custom loss, seeding,
+/// early-stopping strategy or initialisation): it compares, hashes and prints by its name, so
+/// settings holding it keep structural equality.
+[<AbstractClass>]
+type Named(name: string) =
+    /// The name it compares by.
+    member _.Name = name
+    /// Equal when the other value is a `Named` of the same name.
+    override _.Equals(other: obj) = match other with :? Named as n -> n.Name = name | _ -> false
+    /// Consistent with `Equals`.
+    override _.GetHashCode() = hash name
+    /// The name.
+    override _.ToString() = name

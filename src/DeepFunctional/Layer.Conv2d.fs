@@ -64,7 +64,7 @@ module Conv2D =
             raise (InvalidValueException("Conv2D.create", "a positive number of filters", string filters))
         if kernelSize < 1 || kernelSize % 2 = 0 then
             raise (InvalidValueException("Conv2D.create", "an odd, positive kernel size (the book's \"same\" padding needs one; use withGeometry for others)", string kernelSize))
-        { Filters = filters; KernelSize = kernelSize; Geometry = Conv2dGeometry.book kernelSize; Activation = activation
+        { Filters = filters; KernelSize = kernelSize; Geometry = Conv2dGeometry.same kernelSize; Activation = activation
           WeightInit = WeightInit.StandardNormal; Bias = false; Flatten = false; KeepProbability = 1.0
           DropoutScaling = DropoutScaling.Inverted }
 
@@ -88,14 +88,10 @@ module Conv2D =
         Dropout.checkKeep "Conv2D.withDropout" keep
         { spec with KeepProbability = keep; DropoutScaling = scaling }
 
-    /// The standard deviation of the initial kernel for `inChannels` input channels: 1; Glorot's
-    /// √(2/((in+out)·k²)) over the fan-in and fan-out of the kernel; or the book's 2/(in+out).
+    /// The standard deviation of the initial kernel for `inChannels` input channels (the
+    /// receptive field is k²): 1, Glorot's √(2/((in+out)·k²)), or a caller's.
     let initScale (spec: Conv2DSpec) (inChannels: int) =
-        let k2 = float (spec.KernelSize * spec.KernelSize)
-        match spec.WeightInit with
-        | WeightInit.StandardNormal -> 1.0
-        | WeightInit.Glorot -> sqrt (2.0 / (float (inChannels + spec.Filters) * k2))
-        | WeightInit.BookGlorot -> 2.0 / float (inChannels + spec.Filters)
+        WeightInit.standardDeviation spec.WeightInit inChannels spec.Filters (spec.KernelSize * spec.KernelSize)
 
     /// Draws W = normal(0, s, [inChannels; filters; k; k]) from the generator (NumPy's
     /// `normal`, as the book's layer does); the bias, if any, starts at zero.
@@ -116,29 +112,37 @@ module Conv2D =
         let ow = Conv2dGeometry.outputSizeFor "Conv2D.forward" spec.Geometry spec.KernelSize input.[3]
         if spec.Flatten then [| input.[0]; spec.Filters * oh * ow |] else [| input.[0]; spec.Filters; oh; ow |]
 
-    let private convolve (op: string) (spec: Conv2DSpec) (p: Conv2DParams<'T>) (x: Tensor<'T>) =
+    let private convolve (op: string) (backend: Backend) (spec: Conv2DSpec) (p: Conv2DParams<'T>) (x: Tensor<'T>) =
         Shape.checkRank op "input" 4 x.Dims
         if x.Dims.[1] <> p.W.Dims.[0] then
             raise (ShapeMismatchException(op, sprintf "input with %d channels (W is %s)" p.W.Dims.[0] (Shape.format p.W.Dims), Shape.format x.Dims))
         let z = Conv2d.forward spec.Geometry p.W x
         let z = match p.B with Some b -> ChannelBias.forward z b | None -> z
-        let a = Activation.forward spec.Activation z
+        let a = Activation.forwardWith backend spec.Activation z
         z, a, (if spec.Flatten then Flatten.forward a else a)
 
     /// Inference: x: [batch; inChannels; h; w] -> [batch; filters; h'; w'] (or flattened),
     /// with what backward needs. Dropout, if any, is applied in its inference form.
     /// <exception cref="ShapeMismatchException">when x is not of rank 4 or its channels differ from W's.</exception>
-    let forward (spec: Conv2DSpec) (p: Conv2DParams<'T>) (x: Tensor<'T>) =
-        let z, a, f = convolve "Conv2D.forward" spec p x
+    let forwardWith (backend: Backend) (spec: Conv2DSpec) (p: Conv2DParams<'T>) (x: Tensor<'T>) =
+        let z, a, f = convolve "Conv2D.forward" backend spec p x
         let y = if spec.KeepProbability < 1.0 then Dropout.infer spec.DropoutScaling spec.KeepProbability f else f
         y, { X = x; Z = z; A = a; Y = y; Mask = None }
 
     /// Training: like `forward`, but dropout draws its mask from the generator (after the
     /// activation and flatten, as the book's layer does). Returns the output, the cache and the generator.
-    let forwardTrain (spec: Conv2DSpec) (p: Conv2DParams<'T>) (rng: Rng) (x: Tensor<'T>) =
-        let z, a, f = convolve "Conv2D.forward" spec p x
+    let forwardTrainWith (backend: Backend) (spec: Conv2DSpec) (p: Conv2DParams<'T>) (rng: Rng) (x: Tensor<'T>) =
+        let z, a, f = convolve "Conv2D.forward" backend spec p x
         let y, mask, rng = Dropout.train spec.DropoutScaling spec.KeepProbability rng f
         y, { X = x; Z = z; A = a; Y = y; Mask = mask }, rng
+
+    /// Inference through the fast backend (see `forwardWith`): x: [batch; inChannels; h; w] ->
+    /// [batch; filters; h'; w'] (or flattened), with what backward needs.
+    /// <exception cref="ShapeMismatchException">when x is not of rank 4 or its channels differ from W's.</exception>
+    let forward (spec: Conv2DSpec) (p: Conv2DParams<'T>) (x: Tensor<'T>) = forwardWith Backend.fast spec p x
+
+    /// Training through the fast backend (see `forwardTrainWith`).
+    let forwardTrain (spec: Conv2DSpec) (p: Conv2DParams<'T>) (rng: Rng) (x: Tensor<'T>) = forwardTrainWith Backend.fast spec p rng x
 
     /// The gradient at the convolution's output z, from dy.
     let private dz (spec: Conv2DSpec) (cache: Conv2DCache<'T>) (dy: Tensor<'T>) =

@@ -2,15 +2,42 @@ namespace DeepFunctional
 
 open System
 
-/// How a layer draws its initial weights.
+/// A normal initialisation of a caller's: a name and the standard deviation of the draws for
+/// a layer's fan-in, fan-out and receptive field (1 for a dense layer, k² for a k×k kernel).
+[<Sealed>]
+type ScaledInit(name: string, standardDeviation: int -> int -> int -> float) =
+    inherit Named(name)
+    /// The standard deviation for (fanIn, fanOut, receptiveField).
+    member _.StandardDeviation(fanIn: int, fanOut: int, receptiveField: int) = standardDeviation fanIn fanOut receptiveField
+
+/// How a layer draws its initial weights (W, then B, from the same normal distribution).
 [<RequireQualifiedAccess>]
 type WeightInit =
     /// W and B from the standard normal distribution (the book's default).
     | StandardNormal
-    /// Glorot's normal initialisation: standard deviation √(2/(in+out)).
+    /// Glorot's normal initialisation: standard deviation √(2/(fanIn + fanOut)/receptiveField).
     | Glorot
-    /// The book's 2019 "glorot": standard deviation 2/(in+out) (for book-compatible runs).
-    | BookGlorot
+    /// Normal draws with a standard deviation of the caller's (see `ScaledInit`).
+    | Scaled of ScaledInit
+
+    /// The initialisation's name.
+    override this.ToString() =
+        match this with
+        | StandardNormal -> "StandardNormal"
+        | Glorot -> "Glorot"
+        | Scaled s -> s.Name
+
+/// The standard deviations of the initialisations.
+[<RequireQualifiedAccess>]
+module WeightInit =
+
+    /// The standard deviation of a layer's initial draws for its fan-in, fan-out and receptive
+    /// field: 1; √(2/((fanIn + fanOut)·receptiveField)); or the caller's.
+    let standardDeviation (init: WeightInit) (fanIn: int) (fanOut: int) (receptiveField: int) : float =
+        match init with
+        | WeightInit.StandardNormal -> 1.0
+        | WeightInit.Glorot -> sqrt (2.0 / (float (fanIn + fanOut) * float receptiveField))
+        | WeightInit.Scaled s -> s.StandardDeviation(fanIn, fanOut, receptiveField)
 
 /// The description of a dense (fully connected) layer: X·W + B, then an activation.
 type DenseSpec =
@@ -74,11 +101,7 @@ module Dense =
         { spec with KeepProbability = keep; DropoutScaling = scaling }
 
     /// The standard deviation of the initial weights for `inputs` inputs.
-    let initScale (spec: DenseSpec) (inputs: int) =
-        match spec.WeightInit with
-        | WeightInit.StandardNormal -> 1.0
-        | WeightInit.Glorot -> sqrt (2.0 / float (inputs + spec.Neurons))
-        | WeightInit.BookGlorot -> 2.0 / float (inputs + spec.Neurons)
+    let initScale (spec: DenseSpec) (inputs: int) = WeightInit.standardDeviation spec.WeightInit inputs spec.Neurons 1
 
     /// Draws W = normal(0, s, [inputs; neurons]) then B = normal(0, s, [1; neurons]) from the
     /// generator, in that order (NumPy's `normal`, which for s = 1 equals `randn`).
@@ -91,32 +114,32 @@ module Dense =
         { W = Tensor.ofFloats [| inputs; spec.Neurons |] w
           B = Tensor.ofFloats [| 1; spec.Neurons |] b }, rng
 
-    let private affine (op: string) (arithmetic: Arithmetic) (spec: DenseSpec) (p: DenseParams<'T>) (x: Tensor<'T>) =
+    let private affine (op: string) (backend: Backend) (spec: DenseSpec) (p: DenseParams<'T>) (x: Tensor<'T>) =
         Shape.checkRank op "input" 2 x.Dims
         Shape.checkColumns op (sprintf "input (W is %s)" (Shape.format p.W.Dims)) p.W.Dims.[0] x.Dims
-        let z = BiasAdd.forward (WeightMultiply.forwardIn arithmetic x p.W) p.B
-        z, Activation.forwardIn arithmetic spec.Activation z
+        let z = BiasAdd.forward (WeightMultiply.forwardWith backend x p.W) p.B
+        z, Activation.forwardWith backend spec.Activation z
 
-    /// `forward` in the given arithmetic (the network's).
-    let internal forwardIn (arithmetic: Arithmetic) (spec: DenseSpec) (p: DenseParams<'T>) (x: Tensor<'T>) =
-        let z, a = affine "Dense.forward" arithmetic spec p x
+    /// `forward` through a backend (the network's).
+    let forwardWith (backend: Backend) (spec: DenseSpec) (p: DenseParams<'T>) (x: Tensor<'T>) =
+        let z, a = affine "Dense.forward" backend spec p x
         let y = if spec.KeepProbability < 1.0 then Dropout.infer spec.DropoutScaling spec.KeepProbability a else a
         y, { X = x; Z = z; A = a; Y = y; Mask = None }
 
     /// Inference: x: [batch; inFeatures] -> y: [batch; neurons], with what backward needs.
     /// Dropout, if any, is applied in its inference form (no randomness).
     /// <exception cref="ShapeMismatchException">when x's columns differ from W's rows.</exception>
-    let forward (spec: DenseSpec) (p: DenseParams<'T>) (x: Tensor<'T>) = forwardIn Arithmetic.Fast spec p x
+    let forward (spec: DenseSpec) (p: DenseParams<'T>) (x: Tensor<'T>) = forwardWith Backend.fast spec p x
 
-    /// `forwardTrain` in the given arithmetic (the network's).
-    let internal forwardTrainIn (arithmetic: Arithmetic) (spec: DenseSpec) (p: DenseParams<'T>) (rng: Rng) (x: Tensor<'T>) =
-        let z, a = affine "Dense.forward" arithmetic spec p x
+    /// `forwardTrain` through a backend (the network's).
+    let forwardTrainWith (backend: Backend) (spec: DenseSpec) (p: DenseParams<'T>) (rng: Rng) (x: Tensor<'T>) =
+        let z, a = affine "Dense.forward" backend spec p x
         let y, mask, rng = Dropout.train spec.DropoutScaling spec.KeepProbability rng a
         y, { X = x; Z = z; A = a; Y = y; Mask = mask }, rng
 
     /// Training: like `forward`, but dropout draws its mask from the generator (after the
     /// activation, as the book's Dense does). Returns the output, the cache and the generator.
-    let forwardTrain (spec: DenseSpec) (p: DenseParams<'T>) (rng: Rng) (x: Tensor<'T>) = forwardTrainIn Arithmetic.Fast spec p rng x
+    let forwardTrain (spec: DenseSpec) (p: DenseParams<'T>) (rng: Rng) (x: Tensor<'T>) = forwardTrainWith Backend.fast spec p rng x
 
     /// The gradient at the affine result z = X·W + B, from dy.
     let private dz (spec: DenseSpec) (cache: DenseCache<'T>) (dy: Tensor<'T>) =
@@ -124,24 +147,24 @@ module Dense =
         let da = Dropout.gradient spec.DropoutScaling spec.KeepProbability cache.Mask dy
         Activation.backward spec.Activation cache.Z cache.A da
 
-    /// The parameter gradients, written into the buffers of `reuse` when given: the trainer
-    /// recycles the gradients of its previous step, which nobody else has seen.
-    let internal gradientsReusing (arithmetic: Arithmetic) (reuse: DenseGrads<'T> voption) (spec: DenseSpec) (p: DenseParams<'T>) (cache: DenseCache<'T>) (dy: Tensor<'T>) =
-        let dW, dB = match reuse with ValueSome g -> ValueSome g.dW, ValueSome g.dB | ValueNone -> ValueNone, ValueNone
-        let dxw, dB = BiasAdd.backwardReusing dB cache.Z p.B (dz spec cache dy)
-        dxw, { dW = WeightMultiply.weightGradientReusing arithmetic dW cache.X p.W dxw; dB = dB }
+    /// The parameter gradients through a backend, written into the buffers `into` (dW, dB) when
+    /// given: the trainer's, recycled from one step to the next. Returns (dz, gradients).
+    let internal gradientsInto (backend: Backend) (into: struct (TensorBuffer<'T> * TensorBuffer<'T>) voption) (spec: DenseSpec) (p: DenseParams<'T>) (cache: DenseCache<'T>) (dy: Tensor<'T>) =
+        let dW, dB = match into with ValueSome (struct (w, b)) -> ValueSome w, ValueSome b | ValueNone -> ValueNone, ValueNone
+        let dxw, dB = BiasAdd.backwardInto backend dB cache.Z p.B (dz spec cache dy)
+        dxw, { dW = WeightMultiply.weightGradientInto backend dW cache.X p.W dxw; dB = dB }
 
     /// dy: [batch; neurons] -> (dx: [batch; inFeatures], the parameter gradients).
+    /// <exception cref="ShapeMismatchException">when dy does not fit the forward pass.</exception>
     let backward (spec: DenseSpec) (p: DenseParams<'T>) (cache: DenseCache<'T>) (dy: Tensor<'T>) =
-        let dxw, dB = BiasAdd.backward cache.Z p.B (dz spec cache dy)
-        let dx, dW = WeightMultiply.backward cache.X p.W dxw
-        dx, { dW = dW; dB = dB }
+        let dxw, grads = gradientsInto Backend.fast ValueNone spec p cache dy
+        WeightMultiply.inputGradientWith Backend.fast p.W dxw, grads
 
-    /// `backward` with the parameter gradients written into `reuse`'s buffers when given.
-    let internal backwardReusing (arithmetic: Arithmetic) (reuse: DenseGrads<'T> voption) (spec: DenseSpec) (p: DenseParams<'T>) (cache: DenseCache<'T>) (dy: Tensor<'T>) =
-        let dxw, grads = gradientsReusing arithmetic reuse spec p cache dy
-        WeightMultiply.inputGradientIn arithmetic p.W dxw, grads
+    /// `backward` through a backend, the parameter gradients written into `into` when given.
+    let internal backwardInto (backend: Backend) (into: struct (TensorBuffer<'T> * TensorBuffer<'T>) voption) (spec: DenseSpec) (p: DenseParams<'T>) (cache: DenseCache<'T>) (dy: Tensor<'T>) =
+        let dxw, grads = gradientsInto backend into spec p cache dy
+        WeightMultiply.inputGradientWith backend p.W dxw, grads
 
     /// The parameter gradients only, skipping dx (for the first layer of a network).
     let parameterGradients (spec: DenseSpec) (p: DenseParams<'T>) (cache: DenseCache<'T>) (dy: Tensor<'T>) =
-        gradientsReusing Arithmetic.Fast ValueNone spec p cache dy |> snd
+        gradientsInto Backend.fast ValueNone spec p cache dy |> snd

@@ -8,22 +8,16 @@ open System.Numerics
 [<RequireQualifiedAccess>]
 module MeanSquaredError =
 
-    /// prediction, target: [N; k] -> the loss.
-    /// <exception cref="ShapeMismatchException">when the shapes differ.</exception>
-    let forward<'T when 'T :> IFloatingPointIeee754<'T>> (prediction: Tensor<'T>) (target: Tensor<'T>) : 'T =
+    /// `forward` through a backend's sum of squares.
+    let forwardWith<'T when 'T :> IFloatingPointIeee754<'T>> (backend: Backend) (prediction: Tensor<'T>) (target: Tensor<'T>) : 'T =
         Shape.checkSame "MeanSquaredError.forward" "prediction" prediction.Dims "target" target.Dims
-        let d = Tensor.sub prediction target
-        let squares: 'T = Tensor.sumOfSquares d
+        let squares: 'T = backend.SumOfSquares(Tensor.sub prediction target)
         squares / Num.ofInt<'T> prediction.Rows
 
-    /// `forward` as the book's NumPy code computes it, `np.sum(np.power(p − y, 2)) / N`
-    /// (NumPy's pairwise sum; see `Arithmetic.NumPy`). Double precision.
-    let numPyForward (prediction: Tensor<'T>) (target: Tensor<'T>) : float =
-        Shape.checkSame "MeanSquaredError.forward" "prediction" prediction.Dims "target" target.Dims
-        let d = (Tensor.convert<'T, float> (Tensor.sub prediction target)).Data
-        // np.power(x, 2) is NumPy's power (SVML's), not x·x: the two differ in the last bit.
-        for i in 0 .. d.Length - 1 do d.[i] <- NumPyArithmetic.pow d.[i] 2.0
-        NumPyArithmetic.sum (ReadOnlySpan<float>(d)) / float prediction.Rows
+    /// prediction, target: [N; ...] (the same shape) -> the loss.
+    /// <exception cref="ShapeMismatchException">when the shapes differ.</exception>
+    let forward<'T when 'T :> IFloatingPointIeee754<'T>> (prediction: Tensor<'T>) (target: Tensor<'T>) : 'T =
+        forwardWith Backend.fast prediction target
 
     /// The gradient with respect to the prediction: 2(p − y)/N, of the prediction's shape.
     let backward<'T when 'T :> IFloatingPointIeee754<'T>> (prediction: Tensor<'T>) (target: Tensor<'T>) =
@@ -36,53 +30,36 @@ module MeanSquaredError =
         Tensors.TensorPrimitives.Divide(ReadOnlySpan<'T>(out), 'T.CreateTruncating prediction.Rows, o)
         Tensor.wrap prediction.Dims out
 
-/// The book's `MeanSquaredError(normalize=True)`: each prediction row is divided by its sum
-/// before the mean squared error. The book passes back 2(p̂ − y)/N, the gradient with respect
-/// to the *normalised* predictions, as if it were the gradient for the raw ones; `backward`
-/// here is the true gradient through the normalisation and `bookBackward` the book's.
+/// Mean squared error of row-normalised predictions (the book's `MeanSquaredError(normalize=True)`):
+/// each prediction row is divided by its sum before the mean squared error. `backward` is the
+/// true gradient through the normalisation.
 [<RequireQualifiedAccess>]
 module NormalizedMeanSquaredError =
 
-    /// Each row divided by its sum: [N; k] -> [N; k].
-    let normalize<'T when 'T :> IFloatingPointIeee754<'T>> (prediction: Tensor<'T>) : Tensor<'T> =
+    /// Each row divided by its sum (the sums from the backend): [N; k] -> [N; k].
+    /// <exception cref="ShapeMismatchException">when the prediction is not a matrix.</exception>
+    let normalizeWith<'T when 'T :> IFloatingPointIeee754<'T>> (backend: Backend) (prediction: Tensor<'T>) : Tensor<'T> =
         Shape.checkRank "NormalizedMeanSquaredError.normalize" "prediction" 2 prediction.Dims
         let n, k = prediction.Dims.[0], prediction.Dims.[1]
+        let sums = backend.RowSums prediction
         let out = Array.zeroCreate<'T> prediction.Length
         for i in 0 .. n - 1 do
-            let row = ReadOnlySpan<'T>(prediction.Data, i * k, k)
-            let s: 'T = Tensors.TensorPrimitives.Sum(row)
-            Tensors.TensorPrimitives.Divide(row, s, Span<'T>(out, i * k, k))
+            Tensors.TensorPrimitives.Divide(ReadOnlySpan<'T>(prediction.Data, i * k, k), sums.[i], Span<'T>(out, i * k, k))
         Tensor.wrap prediction.Dims out
 
-    /// `normalize` as the book's NumPy code computes it, `p / p.sum(axis=1, keepdims=True)`
-    /// (NumPy's pairwise row sums). Double precision.
-    let numPyNormalize (prediction: Tensor<'T>) : Tensor<'T> =
-        Shape.checkRank "NormalizedMeanSquaredError.normalize" "prediction" 2 prediction.Dims
-        let sums = NumPyArithmetic.rowSums prediction
-        let k = prediction.Dims.[1]
-        let d = (Tensor.convert<'T, float> prediction).Data
-        for i in 0 .. d.Length - 1 do d.[i] <- d.[i] / sums.[i / k]
-        Tensor.convert<float, 'T> (Tensor.wrap prediction.Dims d)
+    /// Each row divided by its sum: [N; k] -> [N; k].
+    /// <exception cref="ShapeMismatchException">when the prediction is not a matrix.</exception>
+    let normalize<'T when 'T :> IFloatingPointIeee754<'T>> (prediction: Tensor<'T>) : Tensor<'T> = normalizeWith Backend.fast prediction
+
+    /// `forward` through a backend (its row sums and sum of squares).
+    let forwardWith<'T when 'T :> IFloatingPointIeee754<'T>> (backend: Backend) (prediction: Tensor<'T>) (target: Tensor<'T>) : 'T =
+        Shape.checkSame "NormalizedMeanSquaredError.forward" "prediction" prediction.Dims "target" target.Dims
+        MeanSquaredError.forwardWith backend (normalizeWith backend prediction) target
 
     /// prediction, target: [N; k] -> Σ(p̂ − y)²/N with p̂ the row-normalised prediction.
+    /// <exception cref="ShapeMismatchException">when the shapes differ.</exception>
     let forward<'T when 'T :> IFloatingPointIeee754<'T>> (prediction: Tensor<'T>) (target: Tensor<'T>) : 'T =
-        Shape.checkSame "NormalizedMeanSquaredError.forward" "prediction" prediction.Dims "target" target.Dims
-        MeanSquaredError.forward (normalize prediction) target
-
-    /// The book's gradient: 2(p̂ − y)/N, of the prediction's shape.
-    let bookBackward<'T when 'T :> IFloatingPointIeee754<'T>> (prediction: Tensor<'T>) (target: Tensor<'T>) : Tensor<'T> =
-        Shape.checkSame "NormalizedMeanSquaredError.backward" "prediction" prediction.Dims "target" target.Dims
-        MeanSquaredError.backward (normalize prediction) target
-
-    /// `forward` in NumPy's arithmetic (`numPyNormalize`, then `MeanSquaredError.numPyForward`).
-    let numPyForward (prediction: Tensor<'T>) (target: Tensor<'T>) : float =
-        Shape.checkSame "NormalizedMeanSquaredError.forward" "prediction" prediction.Dims "target" target.Dims
-        MeanSquaredError.numPyForward (numPyNormalize prediction) target
-
-    /// `bookBackward` in NumPy's arithmetic.
-    let numPyBookBackward<'T when 'T :> IFloatingPointIeee754<'T>> (prediction: Tensor<'T>) (target: Tensor<'T>) : Tensor<'T> =
-        Shape.checkSame "NormalizedMeanSquaredError.backward" "prediction" prediction.Dims "target" target.Dims
-        MeanSquaredError.backward (numPyNormalize prediction) target
+        forwardWith Backend.fast prediction target
 
     /// The true gradient with respect to the raw prediction: (g − Σₖ gₖ p̂ₖ)/s per row, where
     /// g = 2(p̂ − y)/N and s is the row's sum.
@@ -106,23 +83,8 @@ module NormalizedMeanSquaredError =
 module Softmax =
 
     /// x: [N; k] -> [N; k], each row non-negative and summing to 1.
-    let forward<'T when 'T :> IFloatingPointIeee754<'T>> (x: Tensor<'T>) : Tensor<'T> =
-        Shape.checkRank "Softmax.forward" "input" 2 x.Dims
-        let n, k = x.Dims.[0], x.Dims.[1]
-        let out = Array.zeroCreate<'T> x.Length
-        if k > 0 then
-            for i in 0 .. n - 1 do
-                let row = ReadOnlySpan<'T>(x.Data, i * k, k)
-                let m: 'T = Tensors.TensorPrimitives.Max(row)
-                Tensors.TensorPrimitives.Subtract(row, m, Span<'T>(out, i * k, k))
-            // One call for the whole matrix (each element's e^x does not depend on its
-            // neighbours; see Transcendental): per row, the call's checks cost more than the exps.
-            Transcendental.into Transcendental.Exp (ReadOnlySpan<'T>(out)) (Span<'T>(out))
-            for i in 0 .. n - 1 do
-                let o = Span<'T>(out, i * k, k)
-                let s: 'T = Tensors.TensorPrimitives.Sum(ReadOnlySpan<'T>(out, i * k, k))
-                Tensors.TensorPrimitives.Divide(ReadOnlySpan<'T>(out, i * k, k), s, o)
-        Tensor.wrap x.Dims out
+    /// <exception cref="ShapeMismatchException">when x is not a matrix.</exception>
+    let forward<'T when 'T :> IFloatingPointIeee754<'T>> (x: Tensor<'T>) : Tensor<'T> = Tensor.softmaxRows x
 
     /// Row-wise log-softmax x − max − log Σ e^(x − max), in double: [N; k] -> values row-major.
     let logForward (x: Tensor<'T>) : float[] =
@@ -139,9 +101,19 @@ module Softmax =
             for j in 0 .. k - 1 do out.[i * k + j] <- v.[i * k + j] - lse
         out
 
-/// `SoftmaxCrossEntropy`: softmax over each row of the logits, then cross-entropy against
-/// one-hot (or probability) targets, averaged over the N rows, with probabilities clipped to
-/// [eps, 1 − eps] as the book does (eps = 1e-9 by default).
+/// How a loss over many rows (predictions) is combined.
+[<RequireQualifiedAccess>]
+type Reduction =
+    /// The mean over the rows: the value and the gradient divided by their number N.
+    | Mean
+    /// The sum over the rows: neither divided by N. (A character model reports the sum divided
+    /// by N, in nats per character, while its gradient keeps the book's scale p − y.)
+    | Sum
+
+/// `SoftmaxCrossEntropy`: softmax over the last axis of the logits, then cross-entropy against
+/// one-hot (or probability) targets of the same shape, over the N rows (every index but the
+/// last: a batch of [batch; classes], or every step of [batch; seq; classes]), with log
+/// probabilities clamped to [log eps, log(1 − eps)] (eps = 1e-9 by default, the book's).
 [<RequireQualifiedAccess>]
 module SoftmaxCrossEntropy =
 
@@ -149,137 +121,124 @@ module SoftmaxCrossEntropy =
     [<Literal>]
     let DefaultEps = 1e-9
 
-    let private check (op: string) (eps: float) (prediction: Tensor<'T>) (target: Tensor<'T>) =
-        Shape.checkRank op "prediction" 2 prediction.Dims
-        Shape.checkSame op "prediction" prediction.Dims "target" target.Dims
+    /// Checks logits and targets (the same shape, rank 2 or more) and eps; returns (N, classes).
+    let check (op: string) (eps: float) (logits: Tensor<'T>) (target: Tensor<'T>) =
+        Shape.checkRankAtLeast op "logits" 2 logits.Dims
+        Shape.checkSame op "logits" logits.Dims "target" target.Dims
         if not (eps >= 0.0 && eps < 0.5) then
-            raise (InvalidValueException(op, "eps in [0, 0.5)", string eps))
+            raise (InvalidValueException(op, "eps in [0, 0.5)", string eps, "eps"))
+        let k = logits.Dims.[logits.Rank - 1]
+        (if k = 0 then 0 else logits.Length / k), k
 
-    /// The standard loss −Σ y·log p / N, with log p from a stable log-softmax and clamped to
-    /// [log eps, log(1 − eps)]. logits, target: [N; k].
-    let forward (eps: float) (logits: Tensor<'T>) (target: Tensor<'T>) : float =
-        check "SoftmaxCrossEntropy.forward" eps logits target
-        let logp = Softmax.logForward logits
+    /// The logits as the matrix [N; classes] (no copy).
+    let rows (logits: Tensor<'T>) =
+        let k = logits.Dims.[logits.Rank - 1]
+        Tensor.wrap [| (if k = 0 then 0 else logits.Length / k); k |] logits.Data
+
+    /// The loss −Σ y·log p, divided by N for `Reduction.Mean`, with log p from a stable
+    /// log-softmax (in double) clamped to [log eps, log(1 − eps)]. logits, target: [...; classes].
+    /// <exception cref="ShapeMismatchException">when the shapes differ or are of rank below 2.</exception>
+    /// <exception cref="InvalidValueException">when eps is outside [0, 0.5).</exception>
+    let forwardReduced (reduction: Reduction) (eps: float) (logits: Tensor<'T>) (target: Tensor<'T>) : float =
+        let n, _ = check "SoftmaxCrossEntropy.forward" eps logits target
+        let logp = Softmax.logForward (rows logits)
         let lo, hi = log eps, log (1.0 - eps)
         let mutable s = 0.0
         for i in 0 .. logp.Length - 1 do
             let y = Num.toFloat target.Data.[i]
             if y <> 0.0 then s <- s - y * (max lo (min hi logp.[i]))
-        s / float logits.Rows
+        match reduction with
+        | Reduction.Mean -> s / float n
+        | Reduction.Sum -> s
 
-    /// The book's loss value: Σ(−y·log p − (1 − y)·log(1 − p)) / N with p = clip(softmax, eps, 1 − eps)
-    /// (a sum of binary cross-entropies, which is not the loss whose gradient the book uses).
-    let bookForward (eps: float) (logits: Tensor<'T>) (target: Tensor<'T>) : float =
-        check "SoftmaxCrossEntropy.bookForward" eps logits target
-        let p = (Softmax.forward logits).Data
-        let mutable s = 0.0
-        for i in 0 .. p.Length - 1 do
-            let pi = min (1.0 - eps) (max eps (Num.toFloat p.[i]))
-            let y = Num.toFloat target.Data.[i]
-            s <- s + (-y * log pi - (1.0 - y) * log (1.0 - pi))
-        s / float logits.Rows
+    /// `forwardReduced Reduction.Mean`: the standard mean cross-entropy.
+    let forward (eps: float) (logits: Tensor<'T>) (target: Tensor<'T>) : float = forwardReduced Reduction.Mean eps logits target
 
-    /// The book's clipped softmax clip(softmax(x), eps, 1 − eps) in NumPy's arithmetic.
-    let private numPyClipped (eps: float) (logits: Tensor<'T>) : float[] =
-        let p = unbox<float[]> (box (NumPyArithmetic.softmax logits).Data)
-        for i in 0 .. p.Length - 1 do p.[i] <- min (1.0 - eps) (max eps p.[i])
-        p
-
-    /// `bookForward` as the book's NumPy code computes it: SciPy's softmax, NumPy's log and
-    /// pairwise sum (see `Arithmetic.NumPy`). Double precision.
-    let numPyBookForward (eps: float) (logits: Tensor<'T>) (target: Tensor<'T>) : float =
-        check "SoftmaxCrossEntropy.bookForward" eps logits target
-        let p = numPyClipped eps logits
-        let y = (Tensor.convert<'T, float> target).Data
-        let terms = Array.zeroCreate<float> p.Length
-        for i in 0 .. p.Length - 1 do
-            // -1.0 * target * np.log(p) - (1.0 - target) * np.log(1 - p), left to right.
-            terms.[i] <- -1.0 * y.[i] * NumPyArithmetic.log p.[i] - (1.0 - y.[i]) * NumPyArithmetic.log (1.0 - p.[i])
-        NumPyArithmetic.sum (ReadOnlySpan<float>(terms)) / float logits.Rows
-
-    /// `bookBackward` as the book's NumPy code computes it, (clip(softmax) − y)/N.
-    let numPyBookBackward<'T when 'T :> IFloatingPointIeee754<'T>> (eps: float) (logits: Tensor<'T>) (target: Tensor<'T>) : Tensor<'T> =
-        check "SoftmaxCrossEntropy.backward" eps logits target
-        let p = numPyClipped eps logits
-        let y = (Tensor.convert<'T, float> target).Data
-        let n = float logits.Rows
-        for i in 0 .. p.Length - 1 do p.[i] <- (p.[i] - y.[i]) / n
-        Tensor.convert<float, 'T> (Tensor.wrap logits.Dims p)
-
-    /// The gradient of `forward` with respect to the logits: (softmax − y)/N.
-    let backward<'T when 'T :> IFloatingPointIeee754<'T>> (eps: float) (logits: Tensor<'T>) (target: Tensor<'T>) : Tensor<'T> =
-        check "SoftmaxCrossEntropy.backward" eps logits target
-        let p = Softmax.forward logits
+    /// The gradient of `forwardReduced` with respect to the logits: softmax − y, divided by N
+    /// for `Reduction.Mean`, with the softmax from the backend.
+    let backwardWith<'T when 'T :> IFloatingPointIeee754<'T>> (backend: Backend) (reduction: Reduction) (eps: float) (logits: Tensor<'T>) (target: Tensor<'T>) : Tensor<'T> =
+        let n, _ = check "SoftmaxCrossEntropy.backward" eps logits target
+        let p = backend.Softmax(rows logits)
         let out = Array.zeroCreate<'T> p.Length
         let o = Span<'T>(out)
         Tensors.TensorPrimitives.Subtract(ReadOnlySpan<'T>(p.Data), ReadOnlySpan<'T>(target.Data), o)
-        Tensors.TensorPrimitives.Divide(ReadOnlySpan<'T>(out), 'T.CreateTruncating logits.Rows, o)
+        if reduction = Reduction.Mean then
+            Tensors.TensorPrimitives.Divide(ReadOnlySpan<'T>(out), 'T.CreateTruncating n, o)
         Tensor.wrap logits.Dims out
 
-    /// The book's gradient: (clip(softmax, eps, 1 − eps) − y)/N.
-    let bookBackward<'T when 'T :> IFloatingPointIeee754<'T>> (eps: float) (logits: Tensor<'T>) (target: Tensor<'T>) : Tensor<'T> =
-        check "SoftmaxCrossEntropy.backward" eps logits target
-        let p = Softmax.forward logits
-        let out = Array.zeroCreate<'T> p.Length
-        let o = Span<'T>(out)
-        Tensors.TensorPrimitives.Max(ReadOnlySpan<'T>(p.Data), 'T.CreateTruncating eps, o)
-        Tensors.TensorPrimitives.Min(ReadOnlySpan<'T>(out), 'T.CreateTruncating (1.0 - eps), o)
-        Tensors.TensorPrimitives.Subtract(ReadOnlySpan<'T>(out), ReadOnlySpan<'T>(target.Data), o)
-        Tensors.TensorPrimitives.Divide(ReadOnlySpan<'T>(out), 'T.CreateTruncating logits.Rows, o)
-        Tensor.wrap logits.Dims out
+    /// The gradient of `forward` with respect to the logits: (softmax − y)/N.
+    let backward<'T when 'T :> IFloatingPointIeee754<'T>> (eps: float) (logits: Tensor<'T>) (target: Tensor<'T>) : Tensor<'T> =
+        backwardWith Backend.fast Reduction.Mean eps logits target
 
 /// The loss functions a network can be trained on.
 [<RequireQualifiedAccess>]
 type Loss =
-    /// Mean squared error (chapter 3).
+    /// Mean squared error Σ(p − y)²/N (chapter 3), on predictions of any shape.
     | MeanSquaredError
-    /// Mean squared error of row-normalised predictions (chapter 4's `normalize=True`); with
-    /// `book` the book's gradient, else the true one.
-    | NormalizedMeanSquaredError of book: bool
-    /// Softmax cross-entropy on logits with clipping constant eps (chapter 4); with `book` the
-    /// book's loss value and clipped gradient, else the standard loss whose gradient it is.
-    | SoftmaxCrossEntropy of eps: float * book: bool
+    /// Mean squared error of row-normalised predictions (chapter 4's `normalize=True`), with the
+    /// true gradient through the normalisation.
+    | NormalizedMeanSquaredError
+    /// Softmax cross-entropy on logits over the last axis with clipping constant eps (chapter 4),
+    /// reduced over the rows by mean or sum.
+    | SoftmaxCrossEntropy of eps: float * reduction: Reduction
+    /// A loss defined outside the library (the book's loss values, for instance).
+    | Custom of CustomLoss
+
+    /// The loss as the book and summaries name it.
+    override this.ToString() =
+        match this with
+        | MeanSquaredError -> "MeanSquaredError"
+        | NormalizedMeanSquaredError -> "NormalizedMeanSquaredError"
+        | SoftmaxCrossEntropy (_, Reduction.Mean) -> "SoftmaxCrossEntropy"
+        | SoftmaxCrossEntropy (_, Reduction.Sum) -> "SoftmaxCrossEntropy(sum)"
+        | Custom c -> c.Name
+
+/// A loss function supplied by a caller: a value and a gradient for any precision, computed with
+/// the network's backend. `Kind` is the library loss it stands in for where only the kind of
+/// loss matters (a classifier's softmax head when it is exported; a summary).
+and [<AbstractClass>] CustomLoss(name: string, kind: Loss) =
+    inherit Named(name)
+    /// The library loss of the same kind (the predictions it trains mean the same).
+    member _.Kind = kind
+    /// The loss of the prediction against the target, as a double.
+    abstract Forward<'T when 'T :> IFloatingPointIeee754<'T>> : backend: Backend * prediction: Tensor<'T> * target: Tensor<'T> -> float
+    /// The gradient with respect to the prediction (the prediction's shape).
+    abstract Backward<'T when 'T :> IFloatingPointIeee754<'T>> : backend: Backend * prediction: Tensor<'T> * target: Tensor<'T> -> Tensor<'T>
 
 /// Dispatch from a `Loss` value to its functions.
 [<RequireQualifiedAccess>]
 module Loss =
 
-    /// The standard softmax cross-entropy with the book's eps.
-    let softmaxCrossEntropy = Loss.SoftmaxCrossEntropy(SoftmaxCrossEntropy.DefaultEps, false)
+    /// The standard mean softmax cross-entropy with the book's eps.
+    let softmaxCrossEntropy = Loss.SoftmaxCrossEntropy(SoftmaxCrossEntropy.DefaultEps, Reduction.Mean)
 
-    /// The book's softmax cross-entropy (its loss value and clipped gradient).
-    let bookSoftmaxCrossEntropy = Loss.SoftmaxCrossEntropy(SoftmaxCrossEntropy.DefaultEps, true)
+    /// The library loss a loss stands for (itself, or a custom loss's `Kind`).
+    let rec kind (loss: Loss) = match loss with Loss.Custom c -> kind c.Kind | l -> l
+
+    /// The loss of a prediction against a target, as a double, computed with the backend.
+    /// <exception cref="ShapeMismatchException">when the shapes do not fit the loss.</exception>
+    let forwardWith<'T when 'T :> IFloatingPointIeee754<'T>> (backend: Backend) (loss: Loss) (prediction: Tensor<'T>) (target: Tensor<'T>) : float =
+        match loss with
+        | Loss.MeanSquaredError -> MeanSquaredError.forwardWith backend prediction target |> Num.toFloat
+        | Loss.NormalizedMeanSquaredError -> NormalizedMeanSquaredError.forwardWith backend prediction target |> Num.toFloat
+        | Loss.SoftmaxCrossEntropy (eps, reduction) -> SoftmaxCrossEntropy.forwardReduced reduction eps prediction target
+        | Loss.Custom c -> c.Forward(backend, prediction, target)
 
     /// The loss of a prediction against a target, as a double.
-    let forward (loss: Loss) (prediction: Tensor<'T>) (target: Tensor<'T>) : float =
-        match loss with
-        | Loss.MeanSquaredError -> MeanSquaredError.forward prediction target |> Num.toFloat
-        | Loss.NormalizedMeanSquaredError _ -> NormalizedMeanSquaredError.forward prediction target |> Num.toFloat
-        | Loss.SoftmaxCrossEntropy (eps, false) -> SoftmaxCrossEntropy.forward eps prediction target
-        | Loss.SoftmaxCrossEntropy (eps, true) -> SoftmaxCrossEntropy.bookForward eps prediction target
+    /// <exception cref="ShapeMismatchException">when the shapes do not fit the loss.</exception>
+    let forward<'T when 'T :> IFloatingPointIeee754<'T>> (loss: Loss) (prediction: Tensor<'T>) (target: Tensor<'T>) : float =
+        forwardWith Backend.fast loss prediction target
 
-    /// `forward` in the given arithmetic: `Arithmetic.NumPy` computes the book's losses (mean
-    /// squared error, its normalised form, the book's softmax cross-entropy) as the book's NumPy
-    /// code does; the standard softmax cross-entropy, which the book does not have, stays as it is.
-    let forwardIn (arithmetic: Arithmetic) (loss: Loss) (prediction: Tensor<'T>) (target: Tensor<'T>) : float =
-        match arithmetic, loss with
-        | Arithmetic.NumPy, Loss.MeanSquaredError -> MeanSquaredError.numPyForward prediction target
-        | Arithmetic.NumPy, Loss.NormalizedMeanSquaredError _ -> NormalizedMeanSquaredError.numPyForward prediction target
-        | Arithmetic.NumPy, Loss.SoftmaxCrossEntropy (eps, true) -> SoftmaxCrossEntropy.numPyBookForward eps prediction target
-        | _ -> forward loss prediction target
-
-    /// The gradient of the loss with respect to the prediction.
-    let backward (loss: Loss) (prediction: Tensor<'T>) (target: Tensor<'T>) =
+    /// The gradient of the loss with respect to the prediction, computed with the backend.
+    /// <exception cref="ShapeMismatchException">when the shapes do not fit the loss.</exception>
+    let backwardWith<'T when 'T :> IFloatingPointIeee754<'T>> (backend: Backend) (loss: Loss) (prediction: Tensor<'T>) (target: Tensor<'T>) : Tensor<'T> =
         match loss with
         | Loss.MeanSquaredError -> MeanSquaredError.backward prediction target
-        | Loss.NormalizedMeanSquaredError false -> NormalizedMeanSquaredError.backward prediction target
-        | Loss.NormalizedMeanSquaredError true -> NormalizedMeanSquaredError.bookBackward prediction target
-        | Loss.SoftmaxCrossEntropy (eps, false) -> SoftmaxCrossEntropy.backward eps prediction target
-        | Loss.SoftmaxCrossEntropy (eps, true) -> SoftmaxCrossEntropy.bookBackward eps prediction target
+        | Loss.NormalizedMeanSquaredError -> NormalizedMeanSquaredError.backward prediction target
+        | Loss.SoftmaxCrossEntropy (eps, reduction) -> SoftmaxCrossEntropy.backwardWith backend reduction eps prediction target
+        | Loss.Custom c -> c.Backward(backend, prediction, target)
 
-    /// `backward` in the given arithmetic (see `forwardIn`).
-    let backwardIn (arithmetic: Arithmetic) (loss: Loss) (prediction: Tensor<'T>) (target: Tensor<'T>) =
-        match arithmetic, loss with
-        | Arithmetic.NumPy, Loss.NormalizedMeanSquaredError true -> NormalizedMeanSquaredError.numPyBookBackward prediction target
-        | Arithmetic.NumPy, Loss.SoftmaxCrossEntropy (eps, true) -> SoftmaxCrossEntropy.numPyBookBackward eps prediction target
-        | _ -> backward loss prediction target
+    /// The gradient of the loss with respect to the prediction.
+    /// <exception cref="ShapeMismatchException">when the shapes do not fit the loss.</exception>
+    let backward<'T when 'T :> IFloatingPointIeee754<'T>> (loss: Loss) (prediction: Tensor<'T>) (target: Tensor<'T>) : Tensor<'T> =
+        backwardWith Backend.fast loss prediction target

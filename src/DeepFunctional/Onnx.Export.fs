@@ -6,9 +6,9 @@ open DeepFunctional
 /// Which time steps a recurrent layer's export returns.
 [<RequireQualifiedAccess>]
 type SequenceOutput =
-    /// The output projection of every step: [batch; seq; outputs] (what `SequenceLayer.forward` returns).
+    /// The output of every step: [batch; seq; n] (the projection's, or the hidden state itself).
     | AllSteps
-    /// The output projection of the last step only: [batch; outputs] (a sequence classifier's head).
+    /// The output of the last step only: [batch; n] (a sequence classifier's head).
     | LastStep
 
 /// The ONNX nodes of each layer pattern of this library, appended to a `GraphBuilder`. Every
@@ -43,8 +43,8 @@ module Export =
         Dropout.checkKeep "Export.dropout" keep
         match scaling with
         | DropoutScaling.Inverted -> x, g
-        | DropoutScaling.Book when keep = 1.0 -> x, g
-        | DropoutScaling.Book ->
+        | DropoutScaling.Classic when keep = 1.0 -> x, g
+        | DropoutScaling.Classic ->
             let k, g = GraphBuilder.scalar "keep" keep g
             GraphBuilder.node "Mul" [ x; k ] [] g
 
@@ -287,8 +287,8 @@ module Export =
           Biases: (Tensor<'T> * int) list
           /// Starting states [1; hidden] in the operator's order (initial_h, then initial_c).
           States: Tensor<'T> list
-          Wv: Tensor<'T>
-          Bv: Tensor<'T> }
+          /// The projection of every step's hidden state, when the layer has one.
+          Projection: DenseParams<'T> option }
 
     /// Transpose to [seq; batch; in] → the operator (layout 0; sequence_lens left out; starting
     /// states expanded from [1; 1; hidden] to [1; batch; hidden]) → Squeeze(axes [1]) → the output
@@ -325,10 +325,13 @@ module Export =
             | SequenceOutput.LastStep ->
                 let last, g = GraphBuilder.int64s "last" [||] [| -1L |] g
                 GraphBuilder.node "Gather" [ ys; last ] [ AttributeProto.int "axis" 0L ] g
-        let wvName, g = GraphBuilder.tensor "Wv" r.Wv g
-        let bvName, g = GraphBuilder.tensor "Bv" r.Bv g
-        let z, g = GraphBuilder.node "MatMul" [ hs; wvName ] [] g
-        GraphBuilder.node "Add" [ z; bvName ] [] g
+        match r.Projection with
+        | Some p ->
+            let wvName, g = GraphBuilder.tensor "Wv" p.W g
+            let bvName, g = GraphBuilder.tensor "Bv" p.B g
+            let z, g = GraphBuilder.node "MatMul" [ hs; wvName ] [] g
+            GraphBuilder.node "Add" [ z; bvName ] [] g
+        | None -> hs, g
 
     let private recurrentAttributes (hidden: int) (extra: AttributeProto list) =
         [ AttributeProto.int "hidden_size" (int64 hidden)
@@ -346,20 +349,20 @@ module Export =
     /// Rb = 0. h0: the carried starting state [1; hidden], or None for zeros.
     /// x: [batch; seq; inputs] -> [batch; seq; outputs] (AllSteps) or [batch; outputs] (LastStep).
     /// <exception cref="ShapeMismatchException">when the parameters or h0 do not fit together.</exception>
-    let rnn<'T when 'T :> IFloatingPointIeee754<'T>> (p: RnnParams<'T>) (h0: Tensor<'T> option) (output: SequenceOutput) (x: string) (g: GraphBuilder) : string * GraphBuilder =
-        let inputs, hidden, _ = RnnCell.sizes p
+    let rnn<'T when 'T :> IFloatingPointIeee754<'T>> (p: RnnParams<'T>) (projection: DenseParams<'T> option) (h0: Tensor<'T> option) (output: SequenceOutput) (x: string) (g: GraphBuilder) : string * GraphBuilder =
+        let inputs, hidden = RnnCell.sizes p
         recurrence
             { OpType = "RNN"; Attributes = recurrentAttributes hidden [ AttributeProto.strings "activations" [ "Tanh" ] ]
               Inputs = inputs; Hidden = hidden; Weights = [ p.Wf, 0 ]; Biases = [ p.Bf, 0 ]
-              States = checkState "Export.rnn" "h0" hidden h0; Wv = p.Wv; Bv = p.Bv }
+              States = checkState "Export.rnn" "h0" hidden h0; Projection = projection }
             output x g
 
     /// Our LSTM gate blocks f = 0, i = 1, o = 2, C̄ = 3 in ONNX's order i, o, f, c.
     let internal lstmGateOrder = [ 1; 2; 0; 3 ]
 
     /// `lstm` with our gate blocks taken in the given order (ONNX's positions i, o, f, c).
-    let internal lstmWithGateOrder<'T when 'T :> IFloatingPointIeee754<'T>> (order: int list) (p: LstmParams<'T>) (state: (Tensor<'T> * Tensor<'T>) option) (output: SequenceOutput) (x: string) (g: GraphBuilder) =
-        let inputs, hidden, _ = LstmCell.sizes p
+    let internal lstmWithGateOrder<'T when 'T :> IFloatingPointIeee754<'T>> (order: int list) (p: LstmParams<'T>) (projection: DenseParams<'T> option) (state: (Tensor<'T> * Tensor<'T>) option) (output: SequenceOutput) (x: string) (g: GraphBuilder) =
+        let inputs, hidden = LstmCell.sizes p
         let states =
             match state with
             | Some (h0, c0) -> checkState "Export.lstm" "h0" hidden (Some h0) @ checkState "Export.lstm" "c0" hidden (Some c0)
@@ -368,7 +371,7 @@ module Export =
             { OpType = "LSTM"; Attributes = recurrentAttributes hidden []
               Inputs = inputs; Hidden = hidden
               Weights = [ for k in order -> p.Wg, k ]; Biases = [ for k in order -> p.Bg, k ]
-              States = states; Wv = p.Wv; Bv = p.Bv }
+              States = states; Projection = projection }
             output x g
 
     /// Our LSTM layer (`LstmCell` over every step, then its output projection) as `LSTM`: our
@@ -378,22 +381,22 @@ module Export =
     /// [1; hidden], or None for zeros.
     /// x: [batch; seq; inputs] -> [batch; seq; outputs] (AllSteps) or [batch; outputs] (LastStep).
     /// <exception cref="ShapeMismatchException">when the parameters or the state do not fit together.</exception>
-    let lstm<'T when 'T :> IFloatingPointIeee754<'T>> (p: LstmParams<'T>) (state: (Tensor<'T> * Tensor<'T>) option) (output: SequenceOutput) (x: string) (g: GraphBuilder) : string * GraphBuilder =
-        lstmWithGateOrder lstmGateOrder p state output x g
+    let lstm<'T when 'T :> IFloatingPointIeee754<'T>> (p: LstmParams<'T>) (projection: DenseParams<'T> option) (state: (Tensor<'T> * Tensor<'T>) option) (output: SequenceOutput) (x: string) (g: GraphBuilder) : string * GraphBuilder =
+        lstmWithGateOrder lstmGateOrder p projection state output x g
 
     /// Our GRU gate blocks r = 0, u = 1 in ONNX's order z, r (ONNX's z is our u: the share of
     /// the old state kept).
     let internal gruGateOrder = [ 1; 0 ]
 
     /// `gru` with our gate blocks of Wg taken in the given order (ONNX's positions z, r).
-    let internal gruWithGateOrder<'T when 'T :> IFloatingPointIeee754<'T>> (order: int list) (p: GruParams<'T>) (h0: Tensor<'T> option) (output: SequenceOutput) (x: string) (g: GraphBuilder) =
-        let inputs, hidden, _ = GruCell.sizes p
+    let internal gruWithGateOrder<'T when 'T :> IFloatingPointIeee754<'T>> (order: int list) (p: GruParams<'T>) (projection: DenseParams<'T> option) (h0: Tensor<'T> option) (output: SequenceOutput) (x: string) (g: GraphBuilder) =
+        let inputs, hidden = GruCell.sizes p
         recurrence
             { OpType = "GRU"; Attributes = recurrentAttributes hidden [ AttributeProto.int "linear_before_reset" 0L ]
               Inputs = inputs; Hidden = hidden
               Weights = [ for k in order -> p.Wg, k ] @ [ p.Wc, 0 ]
               Biases = [ for k in order -> p.Bg, k ] @ [ p.Bc, 0 ]
-              States = checkState "Export.gru" "h0" hidden h0; Wv = p.Wv; Bv = p.Bv }
+              States = checkState "Export.gru" "h0" hidden h0; Projection = projection }
             output x g
 
     /// Our GRU layer (`GruCell` over every step, then its output projection) as `GRU` with
@@ -404,8 +407,8 @@ module Export =
     /// h0: the carried starting state [1; hidden], or None for zeros.
     /// x: [batch; seq; inputs] -> [batch; seq; outputs] (AllSteps) or [batch; outputs] (LastStep).
     /// <exception cref="ShapeMismatchException">when the parameters or h0 do not fit together.</exception>
-    let gru<'T when 'T :> IFloatingPointIeee754<'T>> (p: GruParams<'T>) (h0: Tensor<'T> option) (output: SequenceOutput) (x: string) (g: GraphBuilder) : string * GraphBuilder =
-        gruWithGateOrder gruGateOrder p h0 output x g
+    let gru<'T when 'T :> IFloatingPointIeee754<'T>> (p: GruParams<'T>) (projection: DenseParams<'T> option) (h0: Tensor<'T> option) (output: SequenceOutput) (x: string) (g: GraphBuilder) : string * GraphBuilder =
+        gruWithGateOrder gruGateOrder p projection h0 output x g
 
     /// A sequence layer with its carried state (None for zeros), as `rnn`, `lstm` or `gru`.
     /// x: [batch; seq; inputs] -> [batch; seq; outputs] (AllSteps) or [batch; outputs] (LastStep).
@@ -414,11 +417,11 @@ module Export =
     let sequenceLayer<'T when 'T :> IFloatingPointIeee754<'T>> (layer: SequenceLayer<'T>) (state: SequenceState<'T> option) (output: SequenceOutput) (x: string) (g: GraphBuilder) : string * GraphBuilder =
         let op = "Export.sequenceLayer"
         match layer.Params, state with
-        | CellParams.Lstm p, Some { H = h; C = Some c } -> lstm p (Some (h, c)) output x g
+        | CellParams.Lstm p, Some { H = h; C = Some c } -> lstm p layer.Projection (Some (h, c)) output x g
         | CellParams.Lstm _, Some { C = None } ->
             raise (ShapeMismatchException(op, sprintf "a cell state C of shape 1x%d for an LSTM layer" layer.Spec.Hidden, "none"))
-        | CellParams.Lstm p, None -> lstm p None output x g
+        | CellParams.Lstm p, None -> lstm p layer.Projection None output x g
         | _, Some { C = Some c } ->
             raise (ShapeMismatchException(op, "no cell state for a layer other than LSTM", sprintf "C of shape %s" (Shape.format c.Dims)))
-        | CellParams.Rnn p, s -> rnn p (s |> Option.map (fun s -> s.H)) output x g
-        | CellParams.Gru p, s -> gru p (s |> Option.map (fun s -> s.H)) output x g
+        | CellParams.Rnn p, s -> rnn p layer.Projection (s |> Option.map (fun s -> s.H)) output x g
+        | CellParams.Gru p, s -> gru p layer.Projection (s |> Option.map (fun s -> s.H)) output x g

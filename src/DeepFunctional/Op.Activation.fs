@@ -101,12 +101,13 @@ module Activation =
         | Activation.Tanh -> Tanh.forward x
         | Activation.ReLU -> ReLU.forward x
 
-    /// `forward` in the given arithmetic (a network's): NumPy's sigmoid and tanh for `Arithmetic.NumPy`.
-    let internal forwardIn (arithmetic: Arithmetic) (a: Activation) (x: Tensor<'T>) =
-        match arithmetic, a with
-        | Arithmetic.NumPy, Activation.Sigmoid -> NumPyArithmetic.sigmoid x
-        | Arithmetic.NumPy, Activation.Tanh -> NumPyArithmetic.tanhOf x
-        | _ -> forward a x
+    /// `forward` through a backend's sigmoid and tanh.
+    let forwardWith (backend: Backend) (a: Activation) (x: Tensor<'T>) : Tensor<'T> =
+        match a with
+        | Activation.Linear -> x
+        | Activation.Sigmoid -> backend.Sigmoid x
+        | Activation.Tanh -> backend.Tanh x
+        | Activation.ReLU -> ReLU.forward x
 
     /// The input gradient, from forward's input x, its output y and dy.
     let backward (a: Activation) (x: Tensor<'T>) (y: Tensor<'T>) (dy: Tensor<'T>) =

@@ -9,9 +9,9 @@ type DropoutScaling =
     /// Inverted dropout (the modern default): training divides the kept units by the keep
     /// probability; inference is the identity.
     | Inverted
-    /// The book's dropout: training multiplies by the 0/1 mask only; inference multiplies
-    /// everything by the keep probability.
-    | Book
+    /// The original dropout (Srivastava et al., 2014), which the book uses: training multiplies
+    /// by the 0/1 mask only; inference multiplies everything by the keep probability.
+    | Classic
 
 /// `Dropout`: zeroes each unit with probability 1 − keep during training. The mask is drawn
 /// by the caller's generator with NumPy's `binomial(1, keep, shape)` draws and returned, so
@@ -33,22 +33,22 @@ module Dropout =
             if draws.[i] = 1 then data.[i] <- 'T.One
         Tensor.wrap (Array.copy shape) data, rng
 
-    /// Training: x ⊙ mask (book) or x ⊙ mask / keep (inverted). x, mask: the same shape.
+    /// Training: x ⊙ mask (classic) or x ⊙ mask / keep (inverted). x, mask: the same shape.
     let forward<'T when 'T :> IFloatingPointIeee754<'T>> (scaling: DropoutScaling) (keep: float) (mask: Tensor<'T>) (x: Tensor<'T>) : Tensor<'T> =
         checkKeep "Dropout.forward" keep
         Shape.checkSame "Dropout.forward" "input" x.Dims "mask" mask.Dims
         match scaling with
-        | DropoutScaling.Book -> Tensor.mul x mask
+        | DropoutScaling.Classic -> Tensor.mul x mask
         | DropoutScaling.Inverted -> Tensor.scale ('T.CreateTruncating(1.0 / keep)) (Tensor.mul x mask)
 
-    /// Inference: x ⊙ keep (book) or x (inverted).
+    /// Inference: x ⊙ keep (classic) or x (inverted).
     let infer<'T when 'T :> IFloatingPointIeee754<'T>> (scaling: DropoutScaling) (keep: float) (x: Tensor<'T>) : Tensor<'T> =
         checkKeep "Dropout.infer" keep
         match scaling with
-        | DropoutScaling.Book -> Tensor.scale ('T.CreateTruncating keep) x
+        | DropoutScaling.Classic -> Tensor.scale ('T.CreateTruncating keep) x
         | DropoutScaling.Inverted -> x
 
-    /// dx = dy ⊙ mask (book) or dy ⊙ mask / keep (inverted).
+    /// dx = dy ⊙ mask (classic) or dy ⊙ mask / keep (inverted).
     let backward<'T when 'T :> IFloatingPointIeee754<'T>> (scaling: DropoutScaling) (keep: float) (mask: Tensor<'T>) (dy: Tensor<'T>) : Tensor<'T> =
         Shape.checkSame "Dropout.backward" "mask" mask.Dims "dy" dy.Dims
         forward scaling keep mask dy

@@ -15,15 +15,8 @@ module internal Pooling =
     /// Checks x: [batch; channels; h; w], kernel ≥ 1, stride ≥ 1 and a window that fits the
     /// image; returns the plan with h' = (h − kernel)/stride + 1 (likewise w').
     let plan (op: string) (kernel: int) (stride: int) (x: int[]) : PoolPlan =
-        Shape.checkRank op "input [batch; channels; h; w]" 4 x
-        if kernel < 1 then
-            raise (InvalidValueException(op, "a pooling window of at least 1", sprintf "kernel %d" kernel))
-        if stride < 1 then
-            raise (InvalidValueException(op, "a stride of at least 1", sprintf "stride %d" stride))
-        if kernel > x.[2] || kernel > x.[3] then
-            raise (InvalidValueException(op, sprintf "a window no larger than the image (%dx%d)" x.[2] x.[3], sprintf "kernel %d" kernel))
-        { N = x.[0]; C = x.[1]; H = x.[2]; W = x.[3]; K = kernel; Stride = stride
-          OH = (x.[2] - kernel) / stride + 1; OW = (x.[3] - kernel) / stride + 1 }
+        let out = PoolGeometry.outputShape op kernel stride x
+        { N = x.[0]; C = x.[1]; H = x.[2]; W = x.[3]; K = kernel; Stride = stride; OH = out.[2]; OW = out.[3] }
 
     /// The output shape [batch; channels; h'; w'].
     let outputShape (p: PoolPlan) = [| p.N; p.C; p.OH; p.OW |]

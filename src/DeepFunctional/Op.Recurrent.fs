@@ -6,15 +6,6 @@ open System.Numerics
 /// Shape checks and span kernels shared by the recurrent cells.
 module internal RecurrentKernel =
 
-    /// Checks an output projection Wv: [hidden; outputs], Bv: [1; outputs]; returns (hidden, outputs).
-    let checkOutput (op: string) (wv: Tensor<'T>) (bv: Tensor<'T>) =
-        Shape.checkRank op "Wv [hidden; outputs]" 2 wv.Dims
-        let hidden, outputs = wv.Dims.[0], wv.Dims.[1]
-        if hidden < 1 || outputs < 1 then
-            raise (ShapeMismatchException(op, "Wv [hidden; outputs] with hidden, outputs >= 1", sprintf "Wv of shape %s" (Shape.format wv.Dims)))
-        Shape.checkExact op "Bv" [| 1; outputs |] bv.Dims
-        hidden, outputs
-
     /// Checks the weights over Z = [x, h] of a cell: w: [inputs + hidden; blocks·hidden] and
     /// b: [1; blocks·hidden]; returns inputs.
     let checkGates (op: string) (wName: string) (bName: string) (blocks: int) (hidden: int) (w: Tensor<'T>) (b: Tensor<'T>) =
@@ -41,12 +32,6 @@ module internal RecurrentKernel =
             Tensors.TensorPrimitives.Add(ReadOnlySpan<'T>(y.Data, i * n, n), bias, Span<'T>(y.Data, i * n, n))
         y
 
-    /// dy·wᵀ + next: the gradient at a cell's hidden state from its output and from the next step.
-    let hiddenGradient<'T when 'T :> IFloatingPointIeee754<'T>> (dout: Tensor<'T>) (wv: Tensor<'T>) (dhNext: Tensor<'T>) : Tensor<'T> =
-        let dh = Tensor.matmulNT dout wv
-        Tensors.TensorPrimitives.Add(ReadOnlySpan<'T>(dh.Data), ReadOnlySpan<'T>(dhNext.Data), Span<'T>(dh.Data))
-        dh
-
     /// dest = g·s·(1 − s): the gradient through a sigmoid s, with tmp a scratch array of the
     /// spans' length. dest may be g itself.
     let sigmoidGrad<'T when 'T :> IFloatingPointIeee754<'T>> (s: ReadOnlySpan<'T>, g: ReadOnlySpan<'T>, tmp: 'T[], dest: Span<'T>) =
@@ -61,10 +46,17 @@ module internal RecurrentKernel =
         Tensors.TensorPrimitives.Subtract('T.One, ReadOnlySpan<'T>(tmp), Span<'T>(tmp))
         Tensors.TensorPrimitives.Multiply(ReadOnlySpan<'T>(tmp), g, dest)
 
-    /// Raises `InvalidValueException` unless every size is at least 1.
-    let checkSizes (op: string) (inputs: int) (hidden: int) (outputs: int) =
-        if inputs < 1 || hidden < 1 || outputs < 1 then
-            raise (InvalidValueException(op, "inputs, hidden and outputs of at least 1", sprintf "inputs %d, hidden %d, outputs %d" inputs hidden outputs))
+    /// Raises `InvalidValueException` unless both sizes are at least 1.
+    let checkSizes (op: string) (inputs: int) (hidden: int) =
+        if inputs < 1 || hidden < 1 then
+            raise (InvalidValueException(op, "inputs and hidden of at least 1", sprintf "inputs %d, hidden %d" inputs hidden))
+
+    /// The hidden size of a cell from its bias row [1; blocks·hidden].
+    let hiddenOf (op: string) (blocks: int) (b: Tensor<'T>) =
+        Shape.checkRank op "the bias row" 2 b.Dims
+        if b.Dims.[0] <> 1 || b.Dims.[1] < blocks || b.Dims.[1] % blocks <> 0 then
+            raise (ShapeMismatchException(op, sprintf "a bias row of shape 1x(%d·hidden)" blocks, sprintf "bias of shape %s" (Shape.format b.Dims)))
+        b.Dims.[1] / blocks
 
     /// A tensor of the given shape filled row-major with draws of normal(0, scale).
     let draw<'T when 'T :> IFloatingPointIeee754<'T>> (scale: float) (shape: int[]) (rng: Rng) : Tensor<'T> * Rng =
@@ -79,22 +71,14 @@ type RnnParams<'T> =
     { /// The hidden weights over Z = [x_t, h_{t−1}]: [inputs + hidden; hidden] (rows for x_t first).
       Wf: Tensor<'T>
       /// The hidden bias: [1; hidden].
-      Bf: Tensor<'T>
-      /// The output projection: [hidden; outputs].
-      Wv: Tensor<'T>
-      /// The output bias: [1; outputs].
-      Bv: Tensor<'T> }
+      Bf: Tensor<'T> }
 
 /// The gradients of an RNN cell's parameters, shaped like `RnnParams`.
 type RnnGrads<'T> =
     { /// The gradient of Wf: [inputs + hidden; hidden].
       dWf: Tensor<'T>
       /// The gradient of Bf: [1; hidden].
-      dBf: Tensor<'T>
-      /// The gradient of Wv: [hidden; outputs].
-      dWv: Tensor<'T>
-      /// The gradient of Bv: [1; outputs].
-      dBv: Tensor<'T> }
+      dBf: Tensor<'T> }
 
 /// What an RNN cell's forward step saw, for its backward step.
 type RnnCache<'T> =
@@ -103,68 +87,61 @@ type RnnCache<'T> =
       /// The new hidden state h_t: [batch; hidden].
       H: Tensor<'T> }
 
-/// The vanilla RNN cell: Z = [x_t, h_{t−1}], h_t = tanh(Z·Wf + Bf), out_t = h_t·Wv + Bv.
-/// Shapes: x_t [batch; inputs], h [batch; hidden], out_t [batch; outputs].
+/// The vanilla RNN cell: Z = [x_t, h_{t−1}], h_t = tanh(Z·Wf + Bf).
+/// Shapes: x_t [batch; inputs], h [batch; hidden].
 [<RequireQualifiedAccess>]
 module RnnCell =
 
-    /// (inputs, hidden, outputs) of the parameters.
-    /// <exception cref="ShapeMismatchException">when the parameters do not fit together.</exception>
-    let sizes (p: RnnParams<'T>) =
-        let op = "RnnCell.sizes"
-        let hidden, outputs = RecurrentKernel.checkOutput op p.Wv p.Bv
-        RecurrentKernel.checkGates op "Wf" "Bf" 1 hidden p.Wf p.Bf, hidden, outputs
+    let private check (op: string) (p: RnnParams<'T>) =
+        let hidden = RecurrentKernel.hiddenOf op 1 p.Bf
+        RecurrentKernel.checkGates op "Wf" "Bf" 1 hidden p.Wf p.Bf, hidden
 
-    /// Draws Wf, Bf, Wv, Bv (in that order, each row-major) from normal(0, weightScale).
-    /// <exception cref="InvalidValueException">when a size is below 1 or the scale is negative.</exception>
-    let init<'T when 'T :> IFloatingPointIeee754<'T>> (inputs: int) (hidden: int) (outputs: int) (weightScale: float) (rng: Rng) : RnnParams<'T> * Rng =
-        RecurrentKernel.checkSizes "RnnCell.init" inputs hidden outputs
+    /// (inputs, hidden) of the parameters.
+    /// <exception cref="ShapeMismatchException">when the parameters do not fit together.</exception>
+    let sizes (p: RnnParams<'T>) = check "RnnCell.sizes" p
+
+    /// Draws Wf then Bf (each row-major) from normal(0, weightScale).
+    /// <exception cref="InvalidValueException">when a size is below 1.</exception>
+    let init<'T when 'T :> IFloatingPointIeee754<'T>> (inputs: int) (hidden: int) (weightScale: float) (rng: Rng) : RnnParams<'T> * Rng =
+        RecurrentKernel.checkSizes "RnnCell.init" inputs hidden
         let wf, rng = RecurrentKernel.draw weightScale [| inputs + hidden; hidden |] rng
         let bf, rng = RecurrentKernel.draw weightScale [| 1; hidden |] rng
-        let wv, rng = RecurrentKernel.draw weightScale [| hidden; outputs |] rng
-        let bv, rng = RecurrentKernel.draw weightScale [| 1; outputs |] rng
-        { Wf = wf; Bf = bf; Wv = wv; Bv = bv }, rng
+        { Wf = wf; Bf = bf }, rng
 
-    /// One step: x_t: [batch; inputs], h_{t−1}: [batch; hidden] -> (out_t: [batch; outputs],
-    /// h_t: [batch; hidden], the cache for `backward`).
+    /// One step: x_t: [batch; inputs], h_{t−1}: [batch; hidden] -> (h_t: [batch; hidden], the
+    /// cache for `backward`).
     /// <exception cref="ShapeMismatchException">when a shape does not fit the parameters.</exception>
-    let forward<'T when 'T :> IFloatingPointIeee754<'T>> (p: RnnParams<'T>) (x: Tensor<'T>) (hPrev: Tensor<'T>) : Tensor<'T> * Tensor<'T> * RnnCache<'T> =
+    let forward<'T when 'T :> IFloatingPointIeee754<'T>> (p: RnnParams<'T>) (x: Tensor<'T>) (hPrev: Tensor<'T>) : Tensor<'T> * RnnCache<'T> =
         let op = "RnnCell.forward"
-        let hidden, _ = RecurrentKernel.checkOutput op p.Wv p.Bv
-        let inputs = RecurrentKernel.checkGates op "Wf" "Bf" 1 hidden p.Wf p.Bf
+        let inputs, hidden = check op p
         RecurrentKernel.checkStep op inputs hidden x [ "h_prev", hPrev ] |> ignore
         let z = Columns.concat [ x; hPrev ]
         let h = RecurrentKernel.affine z p.Wf p.Bf
         Tensors.TensorPrimitives.Tanh(ReadOnlySpan<'T>(h.Data), Span<'T>(h.Data))
-        let out = RecurrentKernel.affine h p.Wv p.Bv
-        out, h, { Z = z; H = h }
+        h, { Z = z; H = h }
 
-    /// The step backwards: from dout: [batch; outputs] and dh_next: [batch; hidden] (the gradient
-    /// reaching h_t from the next step; zeros after the last) -> (dx_t: [batch; inputs],
-    /// dh_{t−1}: [batch; hidden], the parameter gradients of this step).
+    /// The step backwards: from dh: [batch; hidden], the whole gradient reaching h_t (from the
+    /// step's output and from the next step) -> (dx_t: [batch; inputs], dh_{t−1}: [batch; hidden],
+    /// the parameter gradients of this step).
     /// <exception cref="ShapeMismatchException">when a gradient's shape does not fit.</exception>
-    let backward<'T when 'T :> IFloatingPointIeee754<'T>> (p: RnnParams<'T>) (cache: RnnCache<'T>) (dout: Tensor<'T>) (dhNext: Tensor<'T>) : Tensor<'T> * Tensor<'T> * RnnGrads<'T> =
+    let backward<'T when 'T :> IFloatingPointIeee754<'T>> (p: RnnParams<'T>) (cache: RnnCache<'T>) (dh: Tensor<'T>) : Tensor<'T> * Tensor<'T> * RnnGrads<'T> =
         let op = "RnnCell.backward"
-        let hidden, outputs = RecurrentKernel.checkOutput op p.Wv p.Bv
-        let inputs = RecurrentKernel.checkGates op "Wf" "Bf" 1 hidden p.Wf p.Bf
+        let inputs, hidden = check op p
         let batch = cache.H.Dims.[0]
         Shape.checkExact op "cache.Z" [| batch; inputs + hidden |] cache.Z.Dims
-        Shape.checkExact op "dout" [| batch; outputs |] dout.Dims
-        Shape.checkExact op "dh_next" [| batch; hidden |] dhNext.Dims
-        let dh = RecurrentKernel.hiddenGradient dout p.Wv dhNext
-        // da = dh·(1 − h²), in place: dh is ours.
+        Shape.checkExact op "dh" [| batch; hidden |] dh.Dims
+        // da = dh·(1 − h²).
+        let da = Array.zeroCreate<'T> dh.Length
         let tmp = Array.zeroCreate<'T> dh.Length
-        RecurrentKernel.tanhGrad (ReadOnlySpan<'T>(cache.H.Data), ReadOnlySpan<'T>(dh.Data), tmp, Span<'T>(dh.Data))
-        let da = dh
+        RecurrentKernel.tanhGrad (ReadOnlySpan<'T>(cache.H.Data), ReadOnlySpan<'T>(dh.Data), tmp, Span<'T>(da))
+        let da = Tensor.wrap dh.Dims da
         let dz = Tensor.matmulNT da p.Wf
         Columns.slice 0 inputs dz, Columns.slice inputs hidden dz,
-        { dWf = Tensor.matmulTN cache.Z da; dBf = Tensor.sumRows da
-          dWv = Tensor.matmulTN cache.H dout; dBv = Tensor.sumRows dout }
+        { dWf = Tensor.matmulTN cache.Z da; dBf = Tensor.sumRows da }
 
     /// The sum of two gradient records (the gradients of two time steps).
     let addGrads (a: RnnGrads<'T>) (b: RnnGrads<'T>) : RnnGrads<'T> =
-        { dWf = Tensor.add a.dWf b.dWf; dBf = Tensor.add a.dBf b.dBf
-          dWv = Tensor.add a.dWv b.dWv; dBv = Tensor.add a.dBv b.dBv }
+        { dWf = Tensor.add a.dWf b.dWf; dBf = Tensor.add a.dBf b.dBf }
 
 // ---------------------------------------------------------------------------------------------
 // LSTM
@@ -177,22 +154,14 @@ type LstmParams<'T> =
       /// first, column blocks f, i, o, C̄.
       Wg: Tensor<'T>
       /// The gate biases: [1; 4·hidden], blocks f, i, o, C̄.
-      Bg: Tensor<'T>
-      /// The output projection: [hidden; outputs].
-      Wv: Tensor<'T>
-      /// The output bias: [1; outputs].
-      Bv: Tensor<'T> }
+      Bg: Tensor<'T> }
 
 /// The gradients of an LSTM cell's parameters, shaped like `LstmParams`.
 type LstmGrads<'T> =
     { /// The gradient of Wg: [inputs + hidden; 4·hidden].
       dWg: Tensor<'T>
       /// The gradient of Bg: [1; 4·hidden].
-      dBg: Tensor<'T>
-      /// The gradient of Wv: [hidden; outputs].
-      dWv: Tensor<'T>
-      /// The gradient of Bv: [1; outputs].
-      dBv: Tensor<'T> }
+      dBg: Tensor<'T> }
 
 /// What an LSTM cell's forward step saw, for its backward step.
 type LstmCache<'T> =
@@ -208,36 +177,34 @@ type LstmCache<'T> =
       H: Tensor<'T> }
 
 /// The LSTM cell: Z = [x_t, h_{t−1}]; f, i, o = σ(Z·W + B) and C̄ = tanh(Z·W_c + B_c), all
-/// four from one product Z·Wg + Bg; C_t = f⊙C_{t−1} + i⊙C̄; h_t = o⊙tanh(C_t);
-/// out_t = h_t·Wv + Bv. Shapes: x_t [batch; inputs], h and C [batch; hidden], out_t [batch; outputs].
+/// four from one product Z·Wg + Bg; C_t = f⊙C_{t−1} + i⊙C̄; h_t = o⊙tanh(C_t).
+/// Shapes: x_t [batch; inputs], h and C [batch; hidden].
 [<RequireQualifiedAccess>]
 module LstmCell =
 
     let private check (op: string) (p: LstmParams<'T>) =
-        let hidden, outputs = RecurrentKernel.checkOutput op p.Wv p.Bv
-        RecurrentKernel.checkGates op "Wg" "Bg" 4 hidden p.Wg p.Bg, hidden, outputs
+        let hidden = RecurrentKernel.hiddenOf op 4 p.Bg
+        RecurrentKernel.checkGates op "Wg" "Bg" 4 hidden p.Wg p.Bg, hidden
 
-    /// (inputs, hidden, outputs) of the parameters.
+    /// (inputs, hidden) of the parameters.
     /// <exception cref="ShapeMismatchException">when the parameters do not fit together.</exception>
     let sizes (p: LstmParams<'T>) = check "LstmCell.sizes" p
 
-    /// Draws Wg, Bg, Wv, Bv (in that order, each row-major) from normal(0, weightScale).
-    /// <exception cref="InvalidValueException">when a size is below 1 or the scale is negative.</exception>
-    let init<'T when 'T :> IFloatingPointIeee754<'T>> (inputs: int) (hidden: int) (outputs: int) (weightScale: float) (rng: Rng) : LstmParams<'T> * Rng =
-        RecurrentKernel.checkSizes "LstmCell.init" inputs hidden outputs
+    /// Draws Wg then Bg (each row-major) from normal(0, weightScale).
+    /// <exception cref="InvalidValueException">when a size is below 1.</exception>
+    let init<'T when 'T :> IFloatingPointIeee754<'T>> (inputs: int) (hidden: int) (weightScale: float) (rng: Rng) : LstmParams<'T> * Rng =
+        RecurrentKernel.checkSizes "LstmCell.init" inputs hidden
         let wg, rng = RecurrentKernel.draw weightScale [| inputs + hidden; 4 * hidden |] rng
         let bg, rng = RecurrentKernel.draw weightScale [| 1; 4 * hidden |] rng
-        let wv, rng = RecurrentKernel.draw weightScale [| hidden; outputs |] rng
-        let bv, rng = RecurrentKernel.draw weightScale [| 1; outputs |] rng
-        { Wg = wg; Bg = bg; Wv = wv; Bv = bv }, rng
+        { Wg = wg; Bg = bg }, rng
 
-    /// One step: x_t: [batch; inputs], h_{t−1}, C_{t−1}: [batch; hidden] -> (out_t: [batch; outputs],
-    /// h_t: [batch; hidden], C_t: [batch; hidden], the cache for `backward`).
+    /// One step: x_t: [batch; inputs], h_{t−1}, C_{t−1}: [batch; hidden] -> (h_t: [batch; hidden],
+    /// C_t: [batch; hidden], the cache for `backward`).
     /// <exception cref="ShapeMismatchException">when a shape does not fit the parameters.</exception>
     let forward<'T when 'T :> IFloatingPointIeee754<'T>> (p: LstmParams<'T>) (x: Tensor<'T>) (hPrev: Tensor<'T>) (cPrev: Tensor<'T>)
-                : Tensor<'T> * Tensor<'T> * Tensor<'T> * LstmCache<'T> =
+                : Tensor<'T> * Tensor<'T> * LstmCache<'T> =
         let op = "LstmCell.forward"
-        let inputs, hidden, _ = check op p
+        let inputs, hidden = check op p
         let batch = RecurrentKernel.checkStep op inputs hidden x [ "h_prev", hPrev; "c_prev", cPrev ]
         let z = Columns.concat [ x; hPrev ]
         let gates = RecurrentKernel.affine z p.Wg p.Bg
@@ -261,24 +228,22 @@ module LstmCell =
             Tensors.TensorPrimitives.Multiply(ReadOnlySpan<'T>(g, r * w + 2 * hidden, hidden), ReadOnlySpan<'T>(tanhC, r * hidden, hidden), Span<'T>(h, r * hidden, hidden))
         let state = [| batch; hidden |]
         let hT = Tensor.wrap state h
-        let out = RecurrentKernel.affine hT p.Wv p.Bv
-        out, hT, Tensor.wrap state c, { Z = z; Gates = gates; CPrev = cPrev; TanhC = Tensor.wrap state tanhC; H = hT }
+        hT, Tensor.wrap state c, { Z = z; Gates = gates; CPrev = cPrev; TanhC = Tensor.wrap state tanhC; H = hT }
 
-    /// The step backwards: from dout: [batch; outputs], dh_next and dC_next: [batch; hidden] (the
-    /// gradients reaching h_t and C_t from the next step; zeros after the last) ->
-    /// (dx_t: [batch; inputs], dh_{t−1}, dC_{t−1}: [batch; hidden], the parameter gradients of this step).
+    /// The step backwards: from dh: [batch; hidden], the whole gradient reaching h_t (from the
+    /// step's output and from the next step), and dC_next: [batch; hidden] (the gradient reaching
+    /// C_t from the next step; zeros after the last) -> (dx_t: [batch; inputs], dh_{t−1},
+    /// dC_{t−1}: [batch; hidden], the parameter gradients of this step).
     /// <exception cref="ShapeMismatchException">when a gradient's shape does not fit.</exception>
-    let backward<'T when 'T :> IFloatingPointIeee754<'T>> (p: LstmParams<'T>) (cache: LstmCache<'T>) (dout: Tensor<'T>) (dhNext: Tensor<'T>) (dcNext: Tensor<'T>)
+    let backward<'T when 'T :> IFloatingPointIeee754<'T>> (p: LstmParams<'T>) (cache: LstmCache<'T>) (dh: Tensor<'T>) (dcNext: Tensor<'T>)
                  : Tensor<'T> * Tensor<'T> * Tensor<'T> * LstmGrads<'T> =
         let op = "LstmCell.backward"
-        let inputs, hidden, outputs = check op p
+        let inputs, hidden = check op p
         let batch = cache.H.Dims.[0]
         Shape.checkExact op "cache.Gates" [| batch; 4 * hidden |] cache.Gates.Dims
         Shape.checkExact op "cache.Z" [| batch; inputs + hidden |] cache.Z.Dims
-        Shape.checkExact op "dout" [| batch; outputs |] dout.Dims
-        Shape.checkExact op "dh_next" [| batch; hidden |] dhNext.Dims
+        Shape.checkExact op "dh" [| batch; hidden |] dh.Dims
         Shape.checkExact op "dc_next" [| batch; hidden |] dcNext.Dims
-        let dh = RecurrentKernel.hiddenGradient dout p.Wv dhNext
         let w = 4 * hidden
         let g = cache.Gates.Data
         let dg = Array.zeroCreate<'T> (batch * w)
@@ -314,13 +279,11 @@ module LstmCell =
         let dG = Tensor.wrap [| batch; w |] dg
         let dz = Tensor.matmulNT dG p.Wg
         Columns.slice 0 inputs dz, Columns.slice inputs hidden dz, Tensor.wrap [| batch; hidden |] dcPrev,
-        { dWg = Tensor.matmulTN cache.Z dG; dBg = Tensor.sumRows dG
-          dWv = Tensor.matmulTN cache.H dout; dBv = Tensor.sumRows dout }
+        { dWg = Tensor.matmulTN cache.Z dG; dBg = Tensor.sumRows dG }
 
     /// The sum of two gradient records (the gradients of two time steps).
     let addGrads (a: LstmGrads<'T>) (b: LstmGrads<'T>) : LstmGrads<'T> =
-        { dWg = Tensor.add a.dWg b.dWg; dBg = Tensor.add a.dBg b.dBg
-          dWv = Tensor.add a.dWv b.dWv; dBv = Tensor.add a.dBv b.dBv }
+        { dWg = Tensor.add a.dWg b.dWg; dBg = Tensor.add a.dBg b.dBg }
 
 // ---------------------------------------------------------------------------------------------
 // GRU
@@ -336,11 +299,7 @@ type GruParams<'T> =
       /// The candidate weights over [x_t, r⊙h_{t−1}]: [inputs + hidden; hidden] (W_hx above W_hh).
       Wc: Tensor<'T>
       /// The candidate bias b_h: [1; hidden].
-      Bc: Tensor<'T>
-      /// The output projection: [hidden; outputs].
-      Wv: Tensor<'T>
-      /// The output bias: [1; outputs].
-      Bv: Tensor<'T> }
+      Bc: Tensor<'T> }
 
 /// The gradients of a GRU cell's parameters, shaped like `GruParams`.
 type GruGrads<'T> =
@@ -351,11 +310,7 @@ type GruGrads<'T> =
       /// The gradient of Wc: [inputs + hidden; hidden].
       dWc: Tensor<'T>
       /// The gradient of Bc: [1; hidden].
-      dBc: Tensor<'T>
-      /// The gradient of Wv: [hidden; outputs].
-      dWv: Tensor<'T>
-      /// The gradient of Bv: [1; outputs].
-      dBv: Tensor<'T> }
+      dBc: Tensor<'T> }
 
 /// What a GRU cell's forward step saw, for its backward step.
 type GruCache<'T> =
@@ -375,43 +330,41 @@ type GruCache<'T> =
 /// The GRU cell with the standard equations (Cho et al. 2014):
 /// r = σ([x_t, h_{t−1}]·W_r + b_r), u = σ([x_t, h_{t−1}]·W_u + b_u) (one product Z·Wg + Bg),
 /// h̃ = tanh(x_t·W_hx + (r⊙h_{t−1})·W_hh + b_h) (one product [x_t, r⊙h_{t−1}]·Wc + Bc),
-/// h_t = u⊙h_{t−1} + (1 − u)⊙h̃, out_t = h_t·Wv + Bv.
+/// h_t = u⊙h_{t−1} + (1 − u)⊙h̃.
 /// Convention: u is the share of the OLD state kept (u = 1 copies h_{t−1}), as in Cho et al.
 /// and PyTorch; the reset gate multiplies h_{t−1} before its product with W_hh. (The book's
 /// code computes its update gate from the reset gate's products; this cell does not.)
-/// Shapes: x_t [batch; inputs], h [batch; hidden], out_t [batch; outputs].
+/// Shapes: x_t [batch; inputs], h [batch; hidden].
 [<RequireQualifiedAccess>]
 module GruCell =
 
     let private check (op: string) (p: GruParams<'T>) =
-        let hidden, outputs = RecurrentKernel.checkOutput op p.Wv p.Bv
+        let hidden = RecurrentKernel.hiddenOf op 2 p.Bg
         let inputs = RecurrentKernel.checkGates op "Wg" "Bg" 2 hidden p.Wg p.Bg
         Shape.checkExact op "Wc" [| inputs + hidden; hidden |] p.Wc.Dims
         Shape.checkExact op "Bc" [| 1; hidden |] p.Bc.Dims
-        inputs, hidden, outputs
+        inputs, hidden
 
-    /// (inputs, hidden, outputs) of the parameters.
+    /// (inputs, hidden) of the parameters.
     /// <exception cref="ShapeMismatchException">when the parameters do not fit together.</exception>
     let sizes (p: GruParams<'T>) = check "GruCell.sizes" p
 
-    /// Draws Wg, Bg, Wc, Bc, Wv, Bv (in that order, each row-major) from normal(0, weightScale).
-    /// <exception cref="InvalidValueException">when a size is below 1 or the scale is negative.</exception>
-    let init<'T when 'T :> IFloatingPointIeee754<'T>> (inputs: int) (hidden: int) (outputs: int) (weightScale: float) (rng: Rng) : GruParams<'T> * Rng =
-        RecurrentKernel.checkSizes "GruCell.init" inputs hidden outputs
+    /// Draws Wg, Bg, Wc, Bc (in that order, each row-major) from normal(0, weightScale).
+    /// <exception cref="InvalidValueException">when a size is below 1.</exception>
+    let init<'T when 'T :> IFloatingPointIeee754<'T>> (inputs: int) (hidden: int) (weightScale: float) (rng: Rng) : GruParams<'T> * Rng =
+        RecurrentKernel.checkSizes "GruCell.init" inputs hidden
         let wg, rng = RecurrentKernel.draw weightScale [| inputs + hidden; 2 * hidden |] rng
         let bg, rng = RecurrentKernel.draw weightScale [| 1; 2 * hidden |] rng
         let wc, rng = RecurrentKernel.draw weightScale [| inputs + hidden; hidden |] rng
         let bc, rng = RecurrentKernel.draw weightScale [| 1; hidden |] rng
-        let wv, rng = RecurrentKernel.draw weightScale [| hidden; outputs |] rng
-        let bv, rng = RecurrentKernel.draw weightScale [| 1; outputs |] rng
-        { Wg = wg; Bg = bg; Wc = wc; Bc = bc; Wv = wv; Bv = bv }, rng
+        { Wg = wg; Bg = bg; Wc = wc; Bc = bc }, rng
 
-    /// One step: x_t: [batch; inputs], h_{t−1}: [batch; hidden] -> (out_t: [batch; outputs],
-    /// h_t: [batch; hidden], the cache for `backward`).
+    /// One step: x_t: [batch; inputs], h_{t−1}: [batch; hidden] -> (h_t: [batch; hidden], the
+    /// cache for `backward`).
     /// <exception cref="ShapeMismatchException">when a shape does not fit the parameters.</exception>
-    let forward<'T when 'T :> IFloatingPointIeee754<'T>> (p: GruParams<'T>) (x: Tensor<'T>) (hPrev: Tensor<'T>) : Tensor<'T> * Tensor<'T> * GruCache<'T> =
+    let forward<'T when 'T :> IFloatingPointIeee754<'T>> (p: GruParams<'T>) (x: Tensor<'T>) (hPrev: Tensor<'T>) : Tensor<'T> * GruCache<'T> =
         let op = "GruCell.forward"
-        let inputs, hidden, _ = check op p
+        let inputs, hidden = check op p
         let batch = RecurrentKernel.checkStep op inputs hidden x [ "h_prev", hPrev ]
         let z = Columns.concat [ x; hPrev ]
         let gates = RecurrentKernel.affine z p.Wg p.Bg
@@ -435,23 +388,20 @@ module GruCell =
             Tensors.TensorPrimitives.MultiplyAdd(ReadOnlySpan<'T>(g, r * w + hidden, hidden), ReadOnlySpan<'T>(h, s, hidden),
                                                  ReadOnlySpan<'T>(candidate.Data, s, hidden), Span<'T>(h, s, hidden))
         let hT = Tensor.wrap [| batch; hidden |] h
-        let out = RecurrentKernel.affine hT p.Wv p.Bv
-        out, hT, { Z = z; Gates = gates; Zc = zcT; Candidate = candidate; HPrev = hPrev; H = hT }
+        hT, { Z = z; Gates = gates; Zc = zcT; Candidate = candidate; HPrev = hPrev; H = hT }
 
-    /// The step backwards: from dout: [batch; outputs] and dh_next: [batch; hidden] (the gradient
-    /// reaching h_t from the next step; zeros after the last) -> (dx_t: [batch; inputs],
-    /// dh_{t−1}: [batch; hidden], the parameter gradients of this step).
+    /// The step backwards: from dh: [batch; hidden], the whole gradient reaching h_t (from the
+    /// step's output and from the next step) -> (dx_t: [batch; inputs], dh_{t−1}: [batch; hidden],
+    /// the parameter gradients of this step).
     /// <exception cref="ShapeMismatchException">when a gradient's shape does not fit.</exception>
-    let backward<'T when 'T :> IFloatingPointIeee754<'T>> (p: GruParams<'T>) (cache: GruCache<'T>) (dout: Tensor<'T>) (dhNext: Tensor<'T>) : Tensor<'T> * Tensor<'T> * GruGrads<'T> =
+    let backward<'T when 'T :> IFloatingPointIeee754<'T>> (p: GruParams<'T>) (cache: GruCache<'T>) (dh: Tensor<'T>) : Tensor<'T> * Tensor<'T> * GruGrads<'T> =
         let op = "GruCell.backward"
-        let inputs, hidden, outputs = check op p
+        let inputs, hidden = check op p
         let batch = cache.H.Dims.[0]
         Shape.checkExact op "cache.Gates" [| batch; 2 * hidden |] cache.Gates.Dims
         Shape.checkExact op "cache.Z" [| batch; inputs + hidden |] cache.Z.Dims
         Shape.checkExact op "cache.Zc" [| batch; inputs + hidden |] cache.Zc.Dims
-        Shape.checkExact op "dout" [| batch; outputs |] dout.Dims
-        Shape.checkExact op "dh_next" [| batch; hidden |] dhNext.Dims
-        let dh = RecurrentKernel.hiddenGradient dout p.Wv dhNext
+        Shape.checkExact op "dh" [| batch; hidden |] dh.Dims
         let w = 2 * hidden
         let g = cache.Gates.Data
         let hPrev = cache.HPrev.Data
@@ -492,11 +442,9 @@ module GruCell =
             Tensors.TensorPrimitives.Add(ReadOnlySpan<'T>(dhPrev, s, hidden), ReadOnlySpan<'T>(dz.Data, r * (inputs + hidden) + inputs, hidden), Span<'T>(dhPrev, s, hidden))
         dx, Tensor.wrap [| batch; hidden |] dhPrev,
         { dWg = Tensor.matmulTN cache.Z dG; dBg = Tensor.sumRows dG
-          dWc = Tensor.matmulTN cache.Zc dCandT; dBc = Tensor.sumRows dCandT
-          dWv = Tensor.matmulTN cache.H dout; dBv = Tensor.sumRows dout }
+          dWc = Tensor.matmulTN cache.Zc dCandT; dBc = Tensor.sumRows dCandT }
 
     /// The sum of two gradient records (the gradients of two time steps).
     let addGrads (a: GruGrads<'T>) (b: GruGrads<'T>) : GruGrads<'T> =
         { dWg = Tensor.add a.dWg b.dWg; dBg = Tensor.add a.dBg b.dBg
-          dWc = Tensor.add a.dWc b.dWc; dBc = Tensor.add a.dBc b.dBc
-          dWv = Tensor.add a.dWv b.dWv; dBv = Tensor.add a.dBv b.dBv }
+          dWc = Tensor.add a.dWc b.dWc; dBc = Tensor.add a.dBc b.dBc }

@@ -102,20 +102,19 @@ module Optimizer =
         checkRate "Optimizer.withDecay" "final learning rate" finalLearningRate
         { optimizer with Decay = Some(finalLearningRate, decay) }
 
-    /// `init` in the given arithmetic: `Arithmetic.NumPy` takes the exponential decay's factor
-    /// (final/lr)^(1/(epochs − 1)) from NumPy's `np.power`, as the book computes it.
-    let initIn (arithmetic: Arithmetic) (optimizer: Optimizer) (epochs: int) : OptimizerState<'T> =
-        let pow = match arithmetic with Arithmetic.Fast -> (fun (x: float) (y: float) -> Math.Pow(x, y)) | Arithmetic.NumPy -> NumPyArithmetic.pow
+    /// `init` with the backend's power for the exponential decay's factor
+    /// (final/lr)^(1/(epochs − 1)) (the book's code takes it from NumPy's `np.power`).
+    let initWith (backend: Backend) (optimizer: Optimizer) (epochs: int) : OptimizerState<'T> =
         let perEpoch =
             match optimizer.Decay with
             | None -> 0.0
             | Some _ when epochs < 2 -> 0.0
-            | Some (final, DecayType.Exponential) -> pow (final / optimizer.LearningRate) (1.0 / float (epochs - 1))
+            | Some (final, DecayType.Exponential) -> backend.Pow(final / optimizer.LearningRate, 1.0 / float (epochs - 1))
             | Some (final, DecayType.Linear) -> (optimizer.LearningRate - final) / float (epochs - 1)
         { LearningRate = optimizer.LearningRate; DecayPerEpoch = perEpoch; Velocities = []; SquareSums = []; Steps = 0 }
 
     /// The state before the first step of a fit of `epochs` epochs.
-    let init (optimizer: Optimizer) (epochs: int) : OptimizerState<'T> = initIn Arithmetic.Fast optimizer epochs
+    let init (optimizer: Optimizer) (epochs: int) : OptimizerState<'T> = initWith Backend.fast optimizer epochs
 
     /// The gradients clipped to [−limit, limit] in new tensors (the same tensors without clipping).
     let private clipped<'T when 'T :> Numerics.IFloatingPointIeee754<'T>> (optimizer: Optimizer) (gradients: Tensor<'T> list) : Tensor<'T> list =
@@ -129,104 +128,113 @@ module Optimizer =
                 Numerics.Tensors.TensorPrimitives.Max(ReadOnlySpan<'T>(out), -hi, Span<'T>(out))
                 Tensor.wrap g.Dims out)
 
-    /// AdaGrad and Adam written into parameter and moment buffers the caller owns.
-    let private adaptiveInPlace<'T when 'T :> Numerics.IFloatingPointIeee754<'T>> (optimizer: Optimizer) (state: OptimizerState<'T>)
-                                     (parameters: Tensor<'T> list) (gradients: Tensor<'T> list) : OptimizerState<'T> =
-        let op = "Optimizer.step"
-        let zeros () = Momentum.init parameters
-        let sums = if state.SquareSums.IsEmpty then zeros () else state.SquareSums
-        let firsts =
-            match optimizer.Rule with
-            | UpdateRule.Adam _ when state.Velocities.IsEmpty -> zeros ()
-            | _ -> state.Velocities
-        let lr = 'T.CreateTruncating state.LearningRate
-        let t = state.Steps + 1
-        List.iteri2 (fun k (p: Tensor<'T>) (g: Tensor<'T>) ->
-            Shape.checkSame op "parameter" p.Dims "gradient" g.Dims
-            let s: Tensor<'T> = sums.[k]
-            Shape.checkSame op "parameter" p.Dims "moment" s.Dims
-            let tmp = Array.zeroCreate<'T> p.Length
-            let gData = g.Data
-            let g = ReadOnlySpan<'T>(gData)
-            // The step is tmp ⊙ direction: the gradient for AdaGrad, the first moment for Adam.
-            let direction =
-                match optimizer.Rule with
-                | UpdateRule.AdaGrad eps ->
-                    // s ← s + (eps + g²); p ← p − (lr/√s)·g.
-                    Numerics.Tensors.TensorPrimitives.MultiplyAdd(g, g, 'T.CreateTruncating eps, Span<'T>(tmp))
-                    Numerics.Tensors.TensorPrimitives.Add(ReadOnlySpan<'T>(s.Data), ReadOnlySpan<'T>(tmp), Span<'T>(s.Data))
-                    Numerics.Tensors.TensorPrimitives.Sqrt(ReadOnlySpan<'T>(s.Data), Span<'T>(tmp))
-                    Numerics.Tensors.TensorPrimitives.Divide(lr, ReadOnlySpan<'T>(tmp), Span<'T>(tmp))
-                    gData
-                | UpdateRule.Adam (beta1, beta2, eps) ->
-                    let m: Tensor<'T> = firsts.[k]
-                    Shape.checkSame op "parameter" p.Dims "moment" m.Dims
-                    let b1, b2 = 'T.CreateTruncating beta1, 'T.CreateTruncating beta2
-                    Numerics.Tensors.TensorPrimitives.Multiply(ReadOnlySpan<'T>(m.Data), b1, Span<'T>(m.Data))
-                    Numerics.Tensors.TensorPrimitives.MultiplyAdd(g, 'T.One - b1, ReadOnlySpan<'T>(m.Data), Span<'T>(m.Data))
-                    Numerics.Tensors.TensorPrimitives.Multiply(ReadOnlySpan<'T>(s.Data), b2, Span<'T>(s.Data))
-                    Numerics.Tensors.TensorPrimitives.Multiply(g, g, Span<'T>(tmp))
-                    Numerics.Tensors.TensorPrimitives.MultiplyAdd(ReadOnlySpan<'T>(tmp), 'T.One - b2, ReadOnlySpan<'T>(s.Data), Span<'T>(s.Data))
-                    // tmp ← (lr/(1 − β1ᵗ)) / (√(v/(1 − β2ᵗ)) + eps), then the step is tmp·m.
-                    let c1 = 'T.One - 'T.CreateTruncating (Math.Pow(beta1, float t))
-                    let c2 = 'T.One - 'T.CreateTruncating (Math.Pow(beta2, float t))
-                    Numerics.Tensors.TensorPrimitives.Divide(ReadOnlySpan<'T>(s.Data), c2, Span<'T>(tmp))
-                    Numerics.Tensors.TensorPrimitives.Sqrt(ReadOnlySpan<'T>(tmp), Span<'T>(tmp))
-                    Numerics.Tensors.TensorPrimitives.Add(ReadOnlySpan<'T>(tmp), 'T.CreateTruncating eps, Span<'T>(tmp))
-                    Numerics.Tensors.TensorPrimitives.Divide(lr / c1, ReadOnlySpan<'T>(tmp), Span<'T>(tmp))
-                    m.Data
-                | UpdateRule.SGD | UpdateRule.Momentum _ -> gData
-            Numerics.Tensors.TensorPrimitives.Multiply(ReadOnlySpan<'T>(tmp), ReadOnlySpan<'T>(direction), Span<'T>(tmp))
-            Numerics.Tensors.TensorPrimitives.Subtract(ReadOnlySpan<'T>(p.Data), ReadOnlySpan<'T>(tmp), Span<'T>(p.Data))) parameters gradients
-        { state with SquareSums = sums; Velocities = firsts; Steps = t }
+    /// The buffers an optimizer updates in place for the trainer: the parameters, and the
+    /// moments once the first step has made them.
+    type internal Work<'T> =
+        { Parameters: TensorBuffer<'T> list
+          mutable Velocities: TensorBuffer<'T> list
+          mutable SquareSums: TensorBuffer<'T> list }
 
-    /// One update of the parameters with their gradients (clipped first when the optimizer clips).
+    /// Buffers holding copies of the parameters and of the state's moments.
+    let internal work (state: OptimizerState<'T>) (parameters: Tensor<'T> list) : Work<'T> =
+        { Parameters = parameters |> List.map TensorBuffer.Of
+          Velocities = state.Velocities |> List.map TensorBuffer.Of
+          SquareSums = state.SquareSums |> List.map TensorBuffer.Of }
+
+    /// The state with copies of the work's moments (what a fit's result reports).
+    let internal snapshot (state: OptimizerState<'T>) (w: Work<'T>) : OptimizerState<'T> =
+        { state with
+            Velocities = w.Velocities |> List.map (fun b -> b.Snapshot())
+            SquareSums = w.SquareSums |> List.map (fun b -> b.Snapshot()) }
+
+    let private zeros (parameters: TensorBuffer<'T> list) = parameters |> List.map (fun p -> TensorBuffer<'T>.Zeros p.Dims)
+
+    /// One update written into the work's buffers: for the trainer, on copies it owns and nobody
+    /// else can see. Same arithmetic, rounding for rounding, as `step`, in one pass per tensor and
+    /// without allocating (except for clipped gradients and the adaptive rules' scratch). Returns
+    /// the state's new step count (its moments stay in the buffers).
     /// <exception cref="ShapeMismatchException">when the gradients do not match the parameters.</exception>
-    let step (optimizer: Optimizer) (state: OptimizerState<'T>) (parameters: Tensor<'T> list) (gradients: Tensor<'T> list) =
-        let gradients = clipped optimizer gradients
-        match optimizer.Rule with
-        | UpdateRule.SGD -> Sgd.step state.LearningRate parameters gradients, { state with Steps = state.Steps + 1 }
-        | UpdateRule.Momentum m ->
-            let v = if state.Velocities.IsEmpty then Momentum.init parameters else state.Velocities
-            let ps, v = Momentum.step state.LearningRate m v parameters gradients
-            ps, { state with Velocities = v; Steps = state.Steps + 1 }
-        | UpdateRule.AdaGrad _ | UpdateRule.Adam _ ->
-            if parameters.Length <> gradients.Length then
-                raise (ShapeMismatchException("Optimizer.step", sprintf "%d gradients, one per parameter" parameters.Length, sprintf "%d" gradients.Length))
-            // The in-place arithmetic on copies, so that both entry points agree bit for bit.
-            let ps = parameters |> List.map Tensor.copy
-            let state = { state with Velocities = List.map Tensor.copy state.Velocities; SquareSums = List.map Tensor.copy state.SquareSums }
-            ps, adaptiveInPlace optimizer state ps gradients
-
-    /// One update written into the parameter (and velocity) buffers themselves: for the
-    /// trainer, on copies it owns and nobody else can see. Same arithmetic, rounding for
-    /// rounding, as `step`, in one pass per tensor and without allocating (except for
-    /// clipped gradients and the adaptive rules' scratch).
     let internal stepInPlace<'T when 'T :> Numerics.IFloatingPointIeee754<'T>> (optimizer: Optimizer) (state: OptimizerState<'T>)
-                                 (parameters: Tensor<'T> list) (gradients: Tensor<'T> list) : OptimizerState<'T> =
+                                 (w: Work<'T>) (gradients: Tensor<'T> list) : OptimizerState<'T> =
+        let op = "Optimizer.step"
+        let parameters = w.Parameters
         if parameters.Length <> gradients.Length then
-            raise (ShapeMismatchException("Optimizer.step", sprintf "%d gradients, one per parameter" parameters.Length, sprintf "%d" gradients.Length))
+            raise (ShapeMismatchException(op, sprintf "%d gradients, one per parameter" parameters.Length, sprintf "%d" gradients.Length, "gradients"))
         let gradients = clipped optimizer gradients
+        List.iter2 (fun (p: TensorBuffer<'T>) (g: Tensor<'T>) -> Shape.checkSame op "parameter" p.Dims "gradient" g.Dims) parameters gradients
         let lr = 'T.CreateTruncating state.LearningRate
         match optimizer.Rule with
-        | UpdateRule.AdaGrad _ | UpdateRule.Adam _ -> adaptiveInPlace optimizer state parameters gradients
         | UpdateRule.SGD ->
-            List.iter2 (fun (p: Tensor<'T>) (g: Tensor<'T>) ->
-                Shape.checkSame "Optimizer.step" "parameter" p.Dims "gradient" g.Dims
-                let ps = Span<'T>(p.Data)
-                Numerics.Tensors.TensorPrimitives.MultiplyAdd(ReadOnlySpan<'T>(g.Data), -lr, ReadOnlySpan<'T>(p.Data), ps)) parameters gradients
-            { state with Steps = state.Steps + 1 }
+            List.iter2 (fun (p: TensorBuffer<'T>) (g: Tensor<'T>) ->
+                Numerics.Tensors.TensorPrimitives.MultiplyAdd(ReadOnlySpan<'T>(g.Data), -lr, ReadOnlySpan<'T>(p.Data), Span<'T>(p.Data))) parameters gradients
         | UpdateRule.Momentum m ->
-            let velocities = if state.Velocities.IsEmpty then Momentum.init parameters else state.Velocities
+            if w.Velocities.IsEmpty then w.Velocities <- zeros parameters
             let momentum = 'T.CreateTruncating m
-            List.iter2 (fun ((p: Tensor<'T>), (g: Tensor<'T>)) (v: Tensor<'T>) ->
-                Shape.checkSame "Optimizer.step" "parameter" p.Dims "gradient" g.Dims
+            List.iter2 (fun ((p: TensorBuffer<'T>), (g: Tensor<'T>)) (v: TensorBuffer<'T>) ->
                 let vs = Span<'T>(v.Data)
                 Numerics.Tensors.TensorPrimitives.Multiply(ReadOnlySpan<'T>(v.Data), momentum, vs)
                 Numerics.Tensors.TensorPrimitives.MultiplyAdd(ReadOnlySpan<'T>(g.Data), lr, ReadOnlySpan<'T>(v.Data), vs)
                 Numerics.Tensors.TensorPrimitives.Subtract(ReadOnlySpan<'T>(p.Data), ReadOnlySpan<'T>(v.Data), Span<'T>(p.Data)))
-                (List.zip parameters gradients) velocities
-            { state with Velocities = velocities; Steps = state.Steps + 1 }
+                (List.zip parameters gradients) w.Velocities
+        | UpdateRule.AdaGrad _ | UpdateRule.Adam _ ->
+            if w.SquareSums.IsEmpty then w.SquareSums <- zeros parameters
+            match optimizer.Rule with
+            | UpdateRule.Adam _ when w.Velocities.IsEmpty -> w.Velocities <- zeros parameters
+            | _ -> ()
+            let t = state.Steps + 1
+            List.iteri2 (fun k (p: TensorBuffer<'T>) (g: Tensor<'T>) ->
+                let s = w.SquareSums.[k]
+                Shape.checkSame op "parameter" p.Dims "moment" s.Dims
+                let tmp = Array.zeroCreate<'T> p.Data.Length
+                let gData = g.Data
+                let g = ReadOnlySpan<'T>(gData)
+                // The step is tmp ⊙ direction: the gradient for AdaGrad, the first moment for Adam.
+                let direction =
+                    match optimizer.Rule with
+                    | UpdateRule.AdaGrad eps ->
+                        // s ← s + (eps + g²); p ← p − (lr/√s)·g.
+                        Numerics.Tensors.TensorPrimitives.MultiplyAdd(g, g, 'T.CreateTruncating eps, Span<'T>(tmp))
+                        Numerics.Tensors.TensorPrimitives.Add(ReadOnlySpan<'T>(s.Data), ReadOnlySpan<'T>(tmp), Span<'T>(s.Data))
+                        Numerics.Tensors.TensorPrimitives.Sqrt(ReadOnlySpan<'T>(s.Data), Span<'T>(tmp))
+                        Numerics.Tensors.TensorPrimitives.Divide(lr, ReadOnlySpan<'T>(tmp), Span<'T>(tmp))
+                        gData
+                    | UpdateRule.Adam (beta1, beta2, eps) ->
+                        let m = w.Velocities.[k]
+                        Shape.checkSame op "parameter" p.Dims "moment" m.Dims
+                        let b1, b2 = 'T.CreateTruncating beta1, 'T.CreateTruncating beta2
+                        Numerics.Tensors.TensorPrimitives.Multiply(ReadOnlySpan<'T>(m.Data), b1, Span<'T>(m.Data))
+                        Numerics.Tensors.TensorPrimitives.MultiplyAdd(g, 'T.One - b1, ReadOnlySpan<'T>(m.Data), Span<'T>(m.Data))
+                        Numerics.Tensors.TensorPrimitives.Multiply(ReadOnlySpan<'T>(s.Data), b2, Span<'T>(s.Data))
+                        Numerics.Tensors.TensorPrimitives.Multiply(g, g, Span<'T>(tmp))
+                        Numerics.Tensors.TensorPrimitives.MultiplyAdd(ReadOnlySpan<'T>(tmp), 'T.One - b2, ReadOnlySpan<'T>(s.Data), Span<'T>(s.Data))
+                        // tmp ← (lr/(1 − β1ᵗ)) / (√(v/(1 − β2ᵗ)) + eps), then the step is tmp·m.
+                        let c1 = 'T.One - 'T.CreateTruncating (Math.Pow(beta1, float t))
+                        let c2 = 'T.One - 'T.CreateTruncating (Math.Pow(beta2, float t))
+                        Numerics.Tensors.TensorPrimitives.Divide(ReadOnlySpan<'T>(s.Data), c2, Span<'T>(tmp))
+                        Numerics.Tensors.TensorPrimitives.Sqrt(ReadOnlySpan<'T>(tmp), Span<'T>(tmp))
+                        Numerics.Tensors.TensorPrimitives.Add(ReadOnlySpan<'T>(tmp), 'T.CreateTruncating eps, Span<'T>(tmp))
+                        Numerics.Tensors.TensorPrimitives.Divide(lr / c1, ReadOnlySpan<'T>(tmp), Span<'T>(tmp))
+                        m.Data
+                    | UpdateRule.SGD | UpdateRule.Momentum _ -> gData
+                Numerics.Tensors.TensorPrimitives.Multiply(ReadOnlySpan<'T>(tmp), ReadOnlySpan<'T>(direction), Span<'T>(tmp))
+                Numerics.Tensors.TensorPrimitives.Subtract(ReadOnlySpan<'T>(p.Data), ReadOnlySpan<'T>(tmp), Span<'T>(p.Data))) parameters gradients
+        { state with Steps = state.Steps + 1 }
+
+    /// One update of the parameters with their gradients (clipped first when the optimizer clips).
+    /// Pure: returns new parameters and a new state.
+    /// <exception cref="ShapeMismatchException">when the gradients do not match the parameters.</exception>
+    let step (optimizer: Optimizer) (state: OptimizerState<'T>) (parameters: Tensor<'T> list) (gradients: Tensor<'T> list) =
+        match optimizer.Rule with
+        | UpdateRule.SGD -> Sgd.step state.LearningRate parameters (clipped optimizer gradients), { state with Steps = state.Steps + 1 }
+        | UpdateRule.Momentum m ->
+            let v = if state.Velocities.IsEmpty then Momentum.init parameters else state.Velocities
+            let ps, v = Momentum.step state.LearningRate m v parameters (clipped optimizer gradients)
+            ps, { state with Velocities = v; Steps = state.Steps + 1 }
+        | UpdateRule.AdaGrad _ | UpdateRule.Adam _ ->
+            // The in-place arithmetic on copies, so that both entry points agree bit for bit.
+            let w = work state parameters
+            let state = stepInPlace optimizer state w gradients
+            w.Parameters |> List.map (fun b -> b.Snapshot()), snapshot state w
 
     /// The state after an epoch ends: the learning rate decays one step (no change without decay).
     let endEpoch (optimizer: Optimizer) (state: OptimizerState<'T>) : OptimizerState<'T> =

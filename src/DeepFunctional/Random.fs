@@ -282,6 +282,17 @@ module internal BinomialSampler =
         | Btpe(n, p, r, q, _, m, p1, xm, xl, xr, c, laml, lamr, p2, p3, p4) ->
             btpe e n p r q m p1 xm xl xr c laml lamr p2 p3 p4
 
+/// A generator's state in the open, as NumPy's `get_state()` gives it (for checkpoints).
+type RngState =
+    { /// The 624 words of the MT19937 state.
+      Key: uint32[]
+      /// The position of the next word to use, 0..624 (624: the state must twist first).
+      Position: int
+      /// Whether a second normal draw of the polar method is cached.
+      HasGauss: bool
+      /// The cached normal draw (0 when there is none).
+      Gauss: float }
+
 /// An immutable MT19937 generator state (NumPy legacy RandomState, including the cached
 /// Gaussian). Every draw returns the numbers together with a new `Rng`; the value you
 /// drew from is unchanged, so drawing from it again gives the same numbers. Two values
@@ -308,6 +319,23 @@ type Rng private (key: uint32[], pos: int, hasGauss: bool, gauss: float) =
     /// The immutable state a working copy has reached; the engine must not be used afterwards.
     static member internal Freeze(engine: Mt19937Engine) : Rng =
         Rng(engine.Key, engine.Pos, engine.HasGauss, engine.Gauss)
+
+    /// The state as NumPy's `get_state()` gives it: the 624 key words, the position in them,
+    /// whether a Gaussian is cached and its value (a copy).
+    member _.State : RngState = { Key = Array.copy key; Position = pos; HasGauss = hasGauss; Gauss = gauss }
+
+    /// A generator in the given state (NumPy's `set_state`).
+    /// <exception cref="InvalidValueException">when the key is not 624 words, the position is
+    /// outside 0..624, or a cached Gaussian is not finite.</exception>
+    static member OfState(state: RngState) : Rng =
+        let op = "Rng.ofState"
+        if isNull (box state.Key) || state.Key.Length <> Mt19937Engine.StateLength then
+            raise (InvalidValueException(op, sprintf "a key of %d words" Mt19937Engine.StateLength, (if isNull (box state.Key) then "none" else string state.Key.Length), "state"))
+        if state.Position < 0 || state.Position > Mt19937Engine.StateLength then
+            raise (InvalidValueException(op, sprintf "a position in 0..%d" Mt19937Engine.StateLength, string state.Position, "state"))
+        if state.HasGauss && not (Double.IsFinite state.Gauss) then
+            raise (InvalidValueException(op, "a finite cached Gaussian", string state.Gauss, "state"))
+        Rng(Array.copy state.Key, state.Position, state.HasGauss, (if state.HasGauss then state.Gauss else 0.0))
 
     /// True when `other` is an `Rng` with the same state words, position and cached Gaussian.
     override this.Equals other =

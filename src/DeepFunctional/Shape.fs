@@ -75,6 +75,16 @@ module Shape =
         if a.[0] <> b.[0] then
             raise (ShapeMismatchException(op, sprintf "%s with %d rows like %s (%s)" nameB a.[0] nameA (format a), sprintf "%s of shape %s" nameB (format b)))
 
+    /// Checks that two tensors of rank 1 or more hold the same number of samples (their first
+    /// dimension: inputs against targets of any kind, ids or images or sequences). `paramName`
+    /// is the caller's parameter that holds b.
+    let checkSameBatch (op: string) (nameA: string) (a: int[]) (nameB: string) (b: int[]) (paramName: string) =
+        for name, s in [ nameA, a; nameB, b ] do
+            if s.Length < 1 then
+                raise (ShapeMismatchException(op, sprintf "%s of rank 1 or more" name, sprintf "%s of shape %s" name (format s), paramName))
+        if a.[0] <> b.[0] then
+            raise (ShapeMismatchException(op, sprintf "%s with %d rows like %s (%s)" nameB a.[0] nameA (format a), sprintf "%s of shape %s" nameB (format b), paramName))
+
     /// Checks that a matrix has the given number of columns.
     let checkColumns (op: string) (name: string) (cols: int) (shape: int[]) =
         checkRank op name 2 shape

@@ -53,6 +53,28 @@ type Tensor<'T> internal (shape: int[], data: 'T[]) =
         let shown = data |> Seq.truncate 6 |> Seq.map string |> String.concat "; "
         sprintf "Tensor %s [%s%s]" (Shape.format shape) shown (if data.Length > 6 then "; ..." else "")
 
+/// A mutable array of a tensor's shape, owned by one computation: the one kind of memory the
+/// library writes after it is created. The trainer keeps the parameters, gradients and optimizer
+/// state it updates in place in buffers. `View` lends the buffer's current contents as a tensor
+/// for the passes of one step (no copy): it is the only tensor whose contents change later, and
+/// it never leaves the code that owns the buffer; `Snapshot` copies the contents into a tensor
+/// anyone may keep.
+[<Sealed>]
+type internal TensorBuffer<'T>(shape: int[], data: 'T[]) =
+    let view = Tensor<'T>(shape, data)
+    /// The dimensions (not a copy; never changed).
+    member _.Dims = shape
+    /// The elements, written in place by their owner.
+    member _.Data = data
+    /// The current contents as a tensor sharing the buffer's array (see the type's summary).
+    member _.View = view
+    /// A copy of the current contents.
+    member _.Snapshot() = Tensor<'T>(shape, Array.copy data)
+    /// A buffer holding a copy of a tensor's elements.
+    static member Of(t: Tensor<'T>) = TensorBuffer<'T>(t.Dims, Array.copy t.Data)
+    /// A buffer of zeros of the given shape.
+    static member Zeros(shape: int[]) = TensorBuffer<'T>(Array.copy shape, Array.zeroCreate (Shape.countFor "TensorBuffer.Zeros" shape))
+
 /// The transcendental functions of `TensorPrimitives` that the library uses.
 [<RequireQualifiedAccess>]
 type internal Transcendental =
@@ -285,6 +307,27 @@ module Tensor =
         Transcendental.into Transcendental.Log (ReadOnlySpan<'T>(t.Data)) (Span<'T>(out))
         Tensor<'T>(t.Dims, out)
 
+    /// Row-wise e^x / Σ e^x of an [n; k] matrix, computed stably (the row maximum is subtracted
+    /// first), each row non-negative and summing to 1.
+    /// <exception cref="ShapeMismatchException">when x is not a matrix.</exception>
+    let softmaxRows<'T when 'T :> IFloatingPointIeee754<'T>> (x: Tensor<'T>) : Tensor<'T> =
+        Shape.checkRank "Softmax.forward" "input" 2 x.Dims
+        let n, k = x.Dims.[0], x.Dims.[1]
+        let out = Array.zeroCreate<'T> x.Length
+        if k > 0 then
+            for i in 0 .. n - 1 do
+                let row = ReadOnlySpan<'T>(x.Data, i * k, k)
+                let m: 'T = TensorPrimitives.Max(row)
+                TensorPrimitives.Subtract(row, m, Span<'T>(out, i * k, k))
+            // One call for the whole matrix (each element's e^x does not depend on its
+            // neighbours; see Transcendental): per row, the call's checks cost more than the exps.
+            Transcendental.into Transcendental.Exp (ReadOnlySpan<'T>(out)) (Span<'T>(out))
+            for i in 0 .. n - 1 do
+                let o = Span<'T>(out, i * k, k)
+                let s: 'T = TensorPrimitives.Sum(ReadOnlySpan<'T>(out, i * k, k))
+                TensorPrimitives.Divide(ReadOnlySpan<'T>(out, i * k, k), s, o)
+        Tensor<'T>(x.Dims, out)
+
     /// The sum of all elements.
     let sum (t: Tensor<'T>) : 'T = TensorPrimitives.Sum(ReadOnlySpan<'T>(t.Data))
 
@@ -321,37 +364,28 @@ module Tensor =
         gemm true false m n k a.Data b.Data c
         Tensor<'T>([| m; n |], c)
 
-    /// `matmulTN` written into the buffer of `reuse` when it has exactly the result's shape
-    /// (a fresh array otherwise). For the trainer, which recycles the gradient tensors it
-    /// owns from one step to the next: the reused tensor must not be seen by anyone else.
-    let internal matmulTNReusing (reuse: Tensor<'T> voption) (a: Tensor<'T>) (b: Tensor<'T>) =
+    /// `matmulTN` written row-major into `destination` (m·n elements, overwritten): for the
+    /// trainer's gradient buffers (`TensorBuffer`), which it reuses from one step to the next.
+    /// <exception cref="ShapeMismatchException">when the shapes do not fit or the destination has another length.</exception>
+    let internal matmulTNInto (destination: 'T[]) (a: Tensor<'T>) (b: Tensor<'T>) =
         Shape.checkRank "Tensor.matmulTN" "left operand" 2 a.Dims
         let _, k, n = Shape.checkMatmul "Tensor.matmulTN" [| a.Dims.[1]; a.Dims.[0] |] b.Dims
         let m = a.Dims.[1]
-        match reuse with
-        | ValueSome r when r.Dims.Length = 2 && r.Dims.[0] = m && r.Dims.[1] = n ->
-            gemm true false m n k a.Data b.Data r.Data
-            r
-        | _ ->
-            let c = GC.AllocateUninitializedArray<'T> (m * n)
-            gemm true false m n k a.Data b.Data c
-            Tensor<'T>([| m; n |], c)
+        if destination.Length <> m * n then
+            raise (ShapeMismatchException("Tensor.matmulTN", sprintf "a destination of %d elements" (m * n), sprintf "%d elements" destination.Length))
+        gemm true false m n k a.Data b.Data destination
 
-    /// `sumRows` written into the buffer of `reuse` when it is a 1×n row (see `matmulTNReusing`).
-    let internal sumRowsReusing (reuse: Tensor<'T> voption) (x: Tensor<'T>) =
+    /// The column sums of an m×n matrix written into `destination` (n elements, overwritten),
+    /// the rows added in order (see `sumRows`).
+    /// <exception cref="ShapeMismatchException">when x is not a matrix or the destination has another length.</exception>
+    let internal sumRowsInto (destination: 'T[]) (x: Tensor<'T>) =
         Shape.checkRank "Tensor.sumRows" "input" 2 x.Dims
         let m, n = x.Dims.[0], x.Dims.[1]
-        let out, t =
-            match reuse with
-            | ValueSome r when r.Dims.Length = 2 && r.Dims.[0] = 1 && r.Dims.[1] = n ->
-                Array.Clear r.Data
-                r.Data, r
-            | _ ->
-                let out = Array.zeroCreate n
-                out, Tensor<'T>([| 1; n |], out)
+        if destination.Length <> n then
+            raise (ShapeMismatchException("Tensor.sumRows", sprintf "a destination of %d elements" n, sprintf "%d elements" destination.Length))
+        Array.Clear destination
         for i in 0 .. m - 1 do
-            TensorPrimitives.Add(ReadOnlySpan<'T>(out), ReadOnlySpan<'T>(x.Data, i * n, n), Span<'T>(out))
-        t
+            TensorPrimitives.Add(ReadOnlySpan<'T>(destination), ReadOnlySpan<'T>(x.Data, i * n, n), Span<'T>(destination))
 
     /// a·bᵀ without forming bᵀ: [m; k] · [n; k]ᵀ -> [m; n] (an input gradient dY·Wᵀ).
     let matmulNT (a: Tensor<'T>) (b: Tensor<'T>) =

@@ -7,6 +7,7 @@ open System.Threading
 open Expecto
 open DeepFunctional
 open DeepFunctional.Tests.Check
+open DeepFunctional.Tests.Synthetic
 
 /// Conv(3, 3x3, Tanh, bias) → MaxPool(2, 2) → Conv(2, 3x3, Sigmoid, flatten) → AvgPool is not
 /// possible after a flatten, so: → Dense(4, Linear); softmax cross-entropy.
@@ -43,18 +44,6 @@ let convNetworkGradCheck<'T when 'T :> Numerics.IFloatingPointIeee754<'T>> (p: P
         let r = GradCheck.compare p.Delta f param gs.[i]
         Check.gradientClose p.GradTolerance r (sprintf "parameter %d of shape %A" i param.Shape))
 
-/// Images of 8x8 holding a vertical (class 0) or a horizontal (class 1) bar at a random place, plus noise.
-let bars (count: int) (seed: int64) =
-    let noise, rng = Rng.normal 0.0 0.3 (count * 64) (Rng.seed seed)
-    let places, _ = Rng.randint 0L 8L (2 * count) rng
-    let x = Array.copy noise
-    let labels = Array.init count (fun i -> i % 2)
-    for i in 0 .. count - 1 do
-        let at = int places.[i]
-        for j in 0 .. 7 do
-            let r, c = (if labels.[i] = 0 then j, at else at, j)
-            x.[i * 64 + r * 8 + c] <- x.[i * 64 + r * 8 + c] + 1.0
-    Tensor.ofFloats<float> [| count; 1; 8; 8 |] x, Classification.oneHot<float> 2 labels, labels
 
 [<Tests>]
 let tests =
@@ -64,8 +53,9 @@ let tests =
             let shapes = NeuralNetwork.parameters n |> List.map (fun t -> t.Shape)
             Expect.equal shapes [ [| 2; 3; 3; 3 |]; [| 3 |]; [| 3; 2; 3; 3 |]; [| 18; 4 |]; [| 1; 4 |] ] "W, B, W, dense W, dense B"
 
-        testCase "a Conv2D layer with the book's glorot draws its kernel with standard deviation 2/(in+out)" <| fun () ->
-            let spec = Conv2D.create 16 5 Activation.Tanh |> Conv2D.withWeightInit WeightInit.BookGlorot
+        testCase "a Conv2D layer with a scaled initialisation draws its kernel with the standard deviation it gives" <| fun () ->
+            let init = WeightInit.Scaled(ScaledInit("2/(in+out)", fun fanIn fanOut _ -> 2.0 / float (fanIn + fanOut)))
+            let spec = Conv2D.create 16 5 Activation.Tanh |> Conv2D.withWeightInit init
             let p, _ = Conv2D.init spec 1 (Rng.seed 3L)
             let expected, _ = Rng.normal 0.0 (2.0 / 17.0) (16 * 25) (Rng.seed 3L)
             Expect.sequenceEqual (p.W.ToArray()) expected "NumPy's normal(0, 2/17, (1, 16, 5, 5)) from the same seed"
@@ -117,7 +107,7 @@ let tests =
             throwsValue "NeuralNetwork.initialise" (fun () -> NeuralNetwork.initialise (randomTensor<float> 1L [| 1; 1; 5; 5 |]) (Rng.seed 0L) net |> ignore)
 
         testCase "NeuralNetwork.loss over more rows than one chunk equals the loss of the whole set at once" <| fun () ->
-            let rows = NeuralNetwork.LossChunkRows * 2 + 345
+            let rows = Backend.fast.EvaluationRows * 2 + 345
             let x = randomTensor<float> 21L [| rows; 1; 4; 4 |]
             let y = targets<float> rows
             let net: NeuralNetwork<float> =
@@ -160,7 +150,7 @@ let tests =
             let checks = Collections.Generic.List<int * int * float>()
             let mutable kept = None
             let monitor =
-                { OnEvent = ignore; CheckEvery = 3; Cancellation = CancellationToken.None
+                { OnEvent = ignore; CheckEvery = 3; CheckLastBatch = false; Cancellation = CancellationToken.None
                   OnCheck = fun epoch batch (n: NeuralNetwork<float>) ->
                       checks.Add((epoch, batch, NeuralNetwork.loss n x y))
                       if kept.IsNone then kept <- Some (n, NeuralNetwork.loss n x y) }

@@ -199,7 +199,7 @@ let private conv2dTests =
             let x = Tensor.create [| 1; 1; 3; 3 |] [| 1.0; 2.0; 3.0; 4.0; 5.0; 6.0; 7.0; 8.0; 9.0 |]
             // A kernel picking the left neighbour: y[i, j] = x[i, j − 1].
             let w = Tensor.create [| 1; 1; 3; 3 |] [| 0.0; 0.0; 0.0; 1.0; 0.0; 0.0; 0.0; 0.0; 0.0 |]
-            let y = Conv2d.forward (Conv2dGeometry.book 3) w x
+            let y = Conv2d.forward (Conv2dGeometry.same 3) w x
             Expect.equal (y.ToArray()) [| 0.0; 1.0; 2.0; 0.0; 4.0; 5.0; 0.0; 7.0; 8.0 |] "each pixel takes its left neighbour, zero at the edge"
 
         testCase "Conv2d keeps the book's kernel layout [inChannels; outChannels; k; k]" <| fun () ->
@@ -213,13 +213,13 @@ let private conv2dTests =
         testCase "Conv2d with the book geometry keeps a 28x20 image's size and stride 2 halves it" <| fun () ->
             let x = randomTensor<float32> 1L [| 2; 1; 28; 20 |]
             let w = randomTensor<float32> 2L [| 1; 4; 5; 5 |]
-            Expect.equal (Conv2d.forward (Conv2dGeometry.book 5) w x).Shape [| 2; 4; 28; 20 |] "same padding"
+            Expect.equal (Conv2d.forward (Conv2dGeometry.same 5) w x).Shape [| 2; 4; 28; 20 |] "same padding"
             Expect.equal (Conv2d.forward { Stride = 2; Padding = 2 } w x).Shape [| 2; 4; 14; 10 |] "(28 + 4 - 5)/2 + 1 = 14"
             Expect.equal (Conv2dGeometry.outputSize { Stride = 2; Padding = 2 } 5 20) 10 "(20 + 4 - 5)/2 + 1 = 10"
 
         testCase "Conv2d gives the same result for a batch of 37 as image by image" <| fun () ->
             // 37 images of 28x28 span several chunks, the last one partial.
-            let g = Conv2dGeometry.book 3
+            let g = Conv2dGeometry.same 3
             let x = randomTensor<float> 1L [| 37; 2; 28; 28 |]
             let w = randomTensor<float> 2L [| 2; 3; 3; 3 |]
             let dy = randomTensor<float> 3L [| 37; 3; 28; 28 |]
@@ -245,14 +245,14 @@ let private conv2dTests =
         testCase "Conv2d handles an empty batch" <| fun () ->
             let x = Tensor.zeros<float> [| 0; 2; 5; 5 |]
             let w = randomTensor<float> 2L [| 2; 3; 3; 3 |]
-            let y = Conv2d.forward (Conv2dGeometry.book 3) w x
+            let y = Conv2d.forward (Conv2dGeometry.same 3) w x
             Expect.equal y.Shape [| 0; 3; 5; 5 |] "no images in, none out"
-            let dx, dW = Conv2d.backward (Conv2dGeometry.book 3) w x y
+            let dx, dW = Conv2d.backward (Conv2dGeometry.same 3) w x y
             Expect.equal dx.Shape [| 0; 2; 5; 5 |] "dx of no images"
             Expect.equal (floats dW) (Array.zeroCreate w.Length) "no images give no weight gradient"
 
         testCase "Conv2d refuses input and kernel shapes that do not fit, naming the operation" <| fun () ->
-            let g = Conv2dGeometry.book 3
+            let g = Conv2dGeometry.same 3
             let x = Tensor.zeros<float> [| 2; 3; 6; 6 |]
             let w = Tensor.zeros<float> [| 3; 4; 3; 3 |]
             throwsShape "Conv2d.forward" (fun () -> Conv2d.forward g w (Tensor.zeros<float> [| 3; 6; 6 |]) |> ignore)
@@ -278,11 +278,11 @@ let private conv2dTests =
             throwsValue "Conv2dGeometry.create" (fun () -> Conv2dGeometry.create 1 -1 |> ignore)
             throwsValue "Conv2dGeometry.outputSize" (fun () -> Conv2dGeometry.outputSize { Stride = 1; Padding = 0 } 5 4 |> ignore)
 
-        testCase "Conv2dGeometry.book gives stride 1 and padding k/2 for odd k and refuses even k" <| fun () ->
-            Expect.equal (Conv2dGeometry.book 5) { Stride = 1; Padding = 2 } "5x5 pads by 2"
-            Expect.equal (Conv2dGeometry.book 1) { Stride = 1; Padding = 0 } "1x1 needs no padding"
-            throwsValue "Conv2dGeometry.book" (fun () -> Conv2dGeometry.book 4 |> ignore)
-            throwsValue "Conv2dGeometry.book" (fun () -> Conv2dGeometry.book 0 |> ignore)
+        testCase "Conv2dGeometry.same gives stride 1 and padding k/2 for odd k and refuses even k" <| fun () ->
+            Expect.equal (Conv2dGeometry.same 5) { Stride = 1; Padding = 2 } "5x5 pads by 2"
+            Expect.equal (Conv2dGeometry.same 1) { Stride = 1; Padding = 0 } "1x1 needs no padding"
+            throwsValue "Conv2dGeometry.same" (fun () -> Conv2dGeometry.same 4 |> ignore)
+            throwsValue "Conv2dGeometry.same" (fun () -> Conv2dGeometry.same 0 |> ignore)
     ]
 
 let private channelBiasTests =

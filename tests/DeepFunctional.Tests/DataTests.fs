@@ -114,7 +114,7 @@ let private csvTests =
                 Expect.equal (t.Values.ToArray()) [| 1.0; 2.0 |] "the file's values"
                 File.WriteAllText(path, "a,b\n1,oops\n")
                 let e = Check.caught<DataFormatException> (fun () -> Data.loadCsv path |> ignore)
-                Expect.equal e.Source' path "the path is the source"
+                Expect.equal e.SourceName path "the path is the source"
             finally
                 File.Delete path
 
@@ -229,14 +229,19 @@ let private metricsTests =
             Check.caught<ShapeMismatchException> (fun () -> Metrics.rootMeanSquaredError (matrix [ [ 1.0 ] ]) (matrix [ [ 1.0; 2.0 ] ]) |> ignore) |> ignore
             Check.caught<InvalidValueException> (fun () -> Metrics.meanAbsoluteError (Tensor.zeros<float> [| 0; 1 |]) (Tensor.zeros<float> [| 0; 1 |]) |> ignore) |> ignore
 
-        testCase "Metrics.pairwiseSum follows NumPy's order and is exact on integers" <| fun () ->
-            for n in [ 0; 1; 7; 8; 9; 127; 128; 129; 152; 1000 ] do
+        testCase "Summation.ofArray follows NumPy's order and is exact on integers" <| fun () ->
+            for n in [ 0; 1; 7; 8; 9; 127; 128; 129; 152; 1000; 8192; 8193; 40000 ] do
                 let a = Array.init n (fun i -> float (i + 1))
-                Expect.equal (Metrics.pairwiseSum (ReadOnlySpan a)) (float (n * (n + 1) / 2)) (sprintf "1 + ... + %d" n)
+                Expect.equal (Summation.ofArray a) (float (int64 n * int64 (n + 1) / 2L)) (sprintf "1 + ... + %d" n)
             // 1 + 1e-16 * 8 is lost sequentially but kept by the eight partial sums.
             let a = Array.append [| 1.0 |] (Array.create 15 1e-16)
             let sequential = Array.fold (+) 0.0 a
-            Expect.notEqual (Metrics.pairwiseSum (ReadOnlySpan a)) sequential "the order is not the sequential one"
+            Expect.notEqual (Summation.ofArray a) sequential "the order is not the sequential one"
+            // Blocks of 8192 are summed pairwise and their sums added in order: one value of 1e16
+            // in the second block absorbs what a pairwise sum over both blocks would keep.
+            let b = Array.init 8200 (fun i -> if i = 8192 then 1e16 else 1.0)
+            let blocked = Summation.pairwise (ArrayValues(b, 0)) 0 8192 + Summation.pairwise (ArrayValues(b, 0)) 8192 8
+            Expect.equal (Summation.ofArray b) blocked "two blocks added in order"
     ]
 
 let private bostonTests =

@@ -5,6 +5,15 @@ open Expecto
 open DeepFunctional
 open DeepFunctional.Tests.Check
 
+/// A seeding strategy of a caller's that re-seeds the generator with the network's seed for
+/// every layer and lets training go on from the stream the layers leave (the book layer supplies
+/// one like it).
+let reseeding =
+    Seeding.Strategy
+        { new SeedingStrategy("re-seed every layer") with
+            member _.LayerGenerator(seed, _, _) = Rng.seed seed
+            member _.SharesTrainingStream = true }
+
 let twoLayers =
     [ Layer.Dense (Dense.create 4 Activation.Sigmoid); Layer.Dense (Dense.create 2 Activation.Linear) ]
 
@@ -33,23 +42,23 @@ let tests =
             let n, _ = NeuralNetwork.initialise (Tensor.zeros<float> [| 5; 3 |]) (Rng.seed 1L) (net Seeding.PerNetwork)
             Expect.equal (NeuralNetwork.parameters n |> List.map (fun t -> t.Shape)) [ [| 3; 4 |]; [| 1; 4 |]; [| 4; 2 |]; [| 1; 2 |] ] "W1, B1, W2, B2"
 
-        testCase "in book seeding every layer starts from the network seed's stream" <| fun () ->
-            let n, _ = NeuralNetwork.initialise (Tensor.zeros<float> [| 5; 3 |]) (Rng.seed 1L) (net Seeding.Book)
+        testCase "with a re-seeding strategy, every layer starts from the network seed's stream" <| fun () ->
+            let n, _ = NeuralNetwork.initialise (Tensor.zeros<float> [| 5; 3 |]) (Rng.seed 1L) (net reseeding)
             let expected, _ = Rng.standardNormals 12 (Rng.seed 42L)
             let ps = NeuralNetwork.parameters n
             Expect.equal (ps.[0].ToArray()) expected "W1 = randn(3, 4) after seed(42)"
             Expect.equal (ps.[2].ToArray()) (Array.truncate 8 expected) "W2 = randn(4, 2) after seed(42) again"
 
-        testCase "in book seeding training continues from the stream after the last layer's draws" <| fun () ->
-            let _, rng = NeuralNetwork.initialise (Tensor.zeros<float> [| 5; 3 |]) (Rng.seed 1L) (net Seeding.Book)
+        testCase "with a re-seeding strategy, training continues from the stream after the last layer's draws" <| fun () ->
+            let _, rng = NeuralNetwork.initialise (Tensor.zeros<float> [| 5; 3 |]) (Rng.seed 1L) (net reseeding)
             let _, expected = Rng.standardNormals (8 + 2) (Rng.seed 42L)
             Expect.equal rng expected "the generator after randn(4, 2) and randn(1, 2)"
 
-        testCase "in book seeding a dropout mask is drawn right after its layer's parameters, before the next layer re-seeds" <| fun () ->
+        testCase "with a re-seeding strategy, a dropout mask is drawn right after its layer's parameters, before the next layer re-seeds" <| fun () ->
             let layers =
-                [ Layer.Dense (Dense.create 4 Activation.Sigmoid |> Dense.withDropout DropoutScaling.Book 0.8)
+                [ Layer.Dense (Dense.create 4 Activation.Sigmoid |> Dense.withDropout DropoutScaling.Classic 0.8)
                   Layer.Dense (Dense.create 2 Activation.Linear) ]
-            let n: NeuralNetwork<float> = NeuralNetwork.create layers Loss.MeanSquaredError 42L |> NeuralNetwork.withSeeding Seeding.Book
+            let n: NeuralNetwork<float> = NeuralNetwork.create layers Loss.MeanSquaredError 42L |> NeuralNetwork.withSeeding reseeding
             let x = randomTensor<float> 1L [| 5; 3 |]
             let _, trace, _, rng = NeuralNetwork.forwardTrain (Rng.seed 1L) n x
             // seed(42); W1 = randn(3, 4); B1 = randn(1, 4); mask1 = binomial(1, 0.8, (5, 4))

@@ -123,35 +123,48 @@ let convTransposeReference (stride: int) (pad: int) (outPad: int) (w: Tensor<flo
     | None -> ()
     Tensor.ofFloats [| n; cout; oh; ow |] y
 
-/// Our cell's step function over a whole sequence: x [batch; seq; inputs] -> per-step outputs
-/// [batch; seq; outputs], the state carried from step to step.
+/// x_t of x [batch; seq; n]: [batch; n].
+let stepOf (x: Tensor<float32>) (t: int) : Tensor<float32> =
+    let b, s, n = x.Shape.[0], x.Shape.[1], x.Shape.[2]
+    let v = x.ToArray()
+    Tensor.create [| b; n |] (Array.init (b * n) (fun i -> v.[((i / n) * s + t) * n + i % n]))
+
+/// Steps [batch; n] interleaved into [batch; seq; n].
+let stackSteps (steps: Tensor<float32> list) : Tensor<float32> =
+    let arr = Array.ofList steps
+    let b, n, s = arr.[0].Shape.[0], arr.[0].Shape.[1], arr.Length
+    let vs = arr |> Array.map (fun t -> t.ToArray())
+    Tensor.create [| b; s; n |] (Array.init (b * s * n) (fun i -> vs.[(i / n) % s].[(i / (s * n)) * n + i % n]))
+
+/// The output projection the recurrent exports are tested with: 5 hidden -> 2 outputs.
+let projection: DenseParams<float32> = { W = scaled 0.5 23L [| 5; 2 |]; B = scaled 0.5 24L [| 1; 2 |] }
+
+/// Our cell's step function over a whole sequence, then the projection at every step:
+/// x [batch; seq; inputs] -> [batch; seq; outputs], the state carried from step to step.
 let stepped (step: Tensor<float32> -> 'S -> Tensor<float32> * 'S) (state: 'S) (x: Tensor<float32>) : Tensor<float32> =
     let seq = x.Shape.[1]
-    let outs, _ = List.mapFold (fun s t -> step (SequenceLayer.step x t) s) state [ 0 .. seq - 1 ]
-    SequenceLayer.stack (Array.ofList outs)
+    let hs, _ = List.mapFold (fun s t -> step (stepOf x t) s) state [ 0 .. seq - 1 ]
+    hs |> List.map (fun h -> Tensor.addRow (Tensor.matmul h projection.W) projection.B) |> stackSteps
 
 /// The last step of [batch; seq; n]: [batch; n].
-let lastStep (y: Tensor<float32>) : Tensor<float32> =
-    let b, s, n = y.Shape.[0], y.Shape.[1], y.Shape.[2]
-    let v = y.ToArray()
-    Tensor.create [| b; n |] (Array.init (b * n) (fun i -> v.[((i / n) * s + s - 1) * n + i % n]))
+let lastStep (y: Tensor<float32>) : Tensor<float32> = stepOf y (y.Shape.[1] - 1)
 
-let rnnParams () = fst (RnnCell.init<float32> 3 5 2 0.5 (Rng.seed 11L))
-let lstmParams () = fst (LstmCell.init<float32> 3 5 2 0.5 (Rng.seed 12L))
-let gruParams () = fst (GruCell.init<float32> 3 5 2 0.5 (Rng.seed 13L))
+let rnnParams () = fst (RnnCell.init<float32> 3 5 0.5 (Rng.seed 11L))
+let lstmParams () = fst (LstmCell.init<float32> 3 5 0.5 (Rng.seed 12L))
+let gruParams () = fst (GruCell.init<float32> 3 5 0.5 (Rng.seed 13L))
 let seqInput (rows: int) (seed: int64) = randomTensor<float32> seed [| rows; 6; 3 |]
 let h0 = scaled 0.5 21L [| 1; 5 |]
 let c0 = scaled 0.5 22L [| 1; 5 |]
 
 let rnnReference (p: RnnParams<float32>) (h: Tensor<float32>) (x: Tensor<float32>) =
-    stepped (fun xt h -> let out, h, _ = RnnCell.forward p xt h in out, h) (broadcastRows x.Shape.[0] h) x
+    stepped (fun xt h -> let h, _ = RnnCell.forward p xt h in h, h) (broadcastRows x.Shape.[0] h) x
 
 let lstmReference (p: LstmParams<float32>) (h: Tensor<float32>) (c: Tensor<float32>) (x: Tensor<float32>) =
     let rows = x.Shape.[0]
-    stepped (fun xt (h, c) -> let out, h, c, _ = LstmCell.forward p xt h c in out, (h, c)) (broadcastRows rows h, broadcastRows rows c) x
+    stepped (fun xt (h, c) -> let h, c, _ = LstmCell.forward p xt h c in h, (h, c)) (broadcastRows rows h, broadcastRows rows c) x
 
 let gruReference (p: GruParams<float32>) (h: Tensor<float32>) (x: Tensor<float32>) =
-    stepped (fun xt h -> let out, h, _ = GruCell.forward p xt h in out, h) (broadcastRows x.Shape.[0] h) x
+    stepped (fun xt h -> let h, _ = GruCell.forward p xt h in h, h) (broadcastRows x.Shape.[0] h) x
 
 let seqIn = [ batch; Dimension.Fixed 6L; Dimension.Fixed 3L ]
 let seqOut = [ batch; Dimension.Fixed 6L; Dimension.Fixed 2L ]
@@ -357,7 +370,7 @@ let denseTests =
             expectClose "Dense in double" ours (runSingle m (Tensor.convert<float, float32> x))
 
         testCase "Book-scaled dropout exports as a Mul by the keep probability and inverted dropout as nothing" <| fun () ->
-            for scaling, ops in [ DropoutScaling.Book, [ "Gemm"; "Relu"; "Mul"; "Identity" ]; DropoutScaling.Inverted, [ "Gemm"; "Relu"; "Identity" ] ] do
+            for scaling, ops in [ DropoutScaling.Classic, [ "Gemm"; "Relu"; "Mul"; "Identity" ]; DropoutScaling.Inverted, [ "Gemm"; "Relu"; "Identity" ] ] do
                 let spec = Dense.create 3 Activation.ReLU |> Dense.withDropout scaling 0.8
                 let (p: DenseParams<float32>), _ = Dense.init spec 4 (Rng.seed 8L)
                 let m = singleModel [ batch; Dimension.Fixed 4L ] [ batch; Dimension.Fixed 3L ] (Export.denseLayer spec p)
@@ -423,7 +436,7 @@ let convTests =
                 expectClose "Conv" ours (runSingle m x)
 
         testCase "A Conv2D layer with bias, activation, flatten and book dropout exports like Conv2D.forward" <| fun () ->
-            let spec = Conv2D.create 4 3 Activation.Tanh |> Conv2D.withBias true |> Conv2D.withFlatten true |> Conv2D.withDropout DropoutScaling.Book 0.75
+            let spec = Conv2D.create 4 3 Activation.Tanh |> Conv2D.withBias true |> Conv2D.withFlatten true |> Conv2D.withDropout DropoutScaling.Classic 0.75
             let (p0: Conv2DParams<float32>), _ = Conv2D.init spec 2 (Rng.seed 43L)
             let p = { p0 with B = Some (randomTensor<float32> 44L [| 4 |]) }
             let m = singleModel image [ batch; Dimension.Fixed (int64 (4 * 7 * 6)) ] (Export.conv2dLayer spec p)
@@ -515,20 +528,20 @@ let recurrentTests =
     testList "Recurrent" [
         testCase "An RNN layer with a carried state exports to RNN and ONNX Runtime gives our cell's outputs step by step" <| fun () ->
             let p = rnnParams ()
-            let m = singleModel seqIn seqOut (Export.rnn p (Some h0) SequenceOutput.AllSteps)
+            let m = singleModel seqIn seqOut (Export.rnn p (Some projection) (Some h0) SequenceOutput.AllSteps)
             Expect.equal (opTypes m) [ "Transpose"; "Shape"; "Concat"; "Expand"; "RNN"; "Squeeze"; "Transpose"; "MatMul"; "Add"; "Identity" ] "the pattern's nodes"
             let x = seqInput 4 70L
             expectClose "RNN" (rnnReference p h0 x) (runSingle m x)
 
         testCase "An LSTM layer with a carried state exports to LSTM (gates i, o, f, c) and ONNX Runtime gives our cell's outputs step by step" <| fun () ->
             let p = lstmParams ()
-            let m = singleModel seqIn seqOut (Export.lstm p (Some (h0, c0)) SequenceOutput.AllSteps)
+            let m = singleModel seqIn seqOut (Export.lstm p (Some projection) (Some (h0, c0)) SequenceOutput.AllSteps)
             let x = seqInput 4 71L
             expectClose "LSTM" (lstmReference p h0 c0 x) (runSingle m x)
 
         testCase "A GRU layer with a carried state exports to GRU (gates z, r, h, linear_before_reset 0) and ONNX Runtime gives our cell's outputs step by step" <| fun () ->
             let p = gruParams ()
-            let m = singleModel seqIn seqOut (Export.gru p (Some h0) SequenceOutput.AllSteps)
+            let m = singleModel seqIn seqOut (Export.gru p (Some projection) (Some h0) SequenceOutput.AllSteps)
             Expect.contains (m.Graph.Nodes |> List.find (fun n -> n.OpType = "GRU")).Attributes (AttributeProto.int "linear_before_reset" 0L) "our GRU resets h before its product"
             let x = seqInput 4 72L
             expectClose "GRU" (gruReference p h0 x) (runSingle m x)
@@ -536,20 +549,20 @@ let recurrentTests =
         testCase "The last-step variants give the last step of our outputs as [batch; outputs]" <| fun () ->
             let x = seqInput 3 73L
             let run body = runSingle (singleModel seqIn lastOut body) x
-            expectClose "RNN, last step" (lastStep (rnnReference (rnnParams ()) h0 x)) (run (Export.rnn (rnnParams ()) (Some h0) SequenceOutput.LastStep))
-            expectClose "LSTM, last step" (lastStep (lstmReference (lstmParams ()) h0 c0 x)) (run (Export.lstm (lstmParams ()) (Some (h0, c0)) SequenceOutput.LastStep))
-            expectClose "GRU, last step" (lastStep (gruReference (gruParams ()) h0 x)) (run (Export.gru (gruParams ()) (Some h0) SequenceOutput.LastStep))
-            Expect.contains (opTypes (singleModel seqIn lastOut (Export.lstm (lstmParams ()) None SequenceOutput.LastStep))) "Gather" "a Gather of the last step"
+            expectClose "RNN, last step" (lastStep (rnnReference (rnnParams ()) h0 x)) (run (Export.rnn (rnnParams ()) (Some projection) (Some h0) SequenceOutput.LastStep))
+            expectClose "LSTM, last step" (lastStep (lstmReference (lstmParams ()) h0 c0 x)) (run (Export.lstm (lstmParams ()) (Some projection) (Some (h0, c0)) SequenceOutput.LastStep))
+            expectClose "GRU, last step" (lastStep (gruReference (gruParams ()) h0 x)) (run (Export.gru (gruParams ()) (Some projection) (Some h0) SequenceOutput.LastStep))
+            Expect.contains (opTypes (singleModel seqIn lastOut (Export.lstm (lstmParams ()) (Some projection) None SequenceOutput.LastStep))) "Gather" "a Gather of the last step"
 
         testCase "Without a carried state the recurrent exports start from zeros" <| fun () ->
             let zero = Tensor.zeros<float32> [| 1; 5 |]
             let x = seqInput 2 74L
             let run body = runSingle (singleModel seqIn seqOut body) x
-            let lstmModel = singleModel seqIn seqOut (Export.lstm (lstmParams ()) None SequenceOutput.AllSteps)
+            let lstmModel = singleModel seqIn seqOut (Export.lstm (lstmParams ()) (Some projection) None SequenceOutput.AllSteps)
             Expect.isFalse (opTypes lstmModel |> List.contains "Expand") "no starting state in the graph"
-            expectClose "RNN from zeros" (rnnReference (rnnParams ()) zero x) (run (Export.rnn (rnnParams ()) None SequenceOutput.AllSteps))
+            expectClose "RNN from zeros" (rnnReference (rnnParams ()) zero x) (run (Export.rnn (rnnParams ()) (Some projection) None SequenceOutput.AllSteps))
             expectClose "LSTM from zeros" (lstmReference (lstmParams ()) zero zero x) (runSingle lstmModel x)
-            expectClose "GRU from zeros" (gruReference (gruParams ()) zero x) (run (Export.gru (gruParams ()) None SequenceOutput.AllSteps))
+            expectClose "GRU from zeros" (gruReference (gruParams ()) zero x) (run (Export.gru (gruParams ()) (Some projection) None SequenceOutput.AllSteps))
 
         testCase "Sequence layers with their carried states export like SequenceLayer.forward, for batches of any size" <| fun () ->
             for spec in [ SequenceLayer.rnn 5 2; SequenceLayer.lstm 5 2; SequenceLayer.gru 5 2 ] do
@@ -574,8 +587,8 @@ let recurrentTests =
             let p = lstmParams ()
             let x = seqInput 4 78L
             let ours = lstmReference p h0 c0 x
-            let right = runSingle (singleModel seqIn seqOut (Export.lstmWithGateOrder Export.lstmGateOrder p (Some (h0, c0)) SequenceOutput.AllSteps)) x
-            let wrong = runSingle (singleModel seqIn seqOut (Export.lstmWithGateOrder [ 0; 1; 2; 3 ] p (Some (h0, c0)) SequenceOutput.AllSteps)) x
+            let right = runSingle (singleModel seqIn seqOut (Export.lstmWithGateOrder Export.lstmGateOrder p (Some projection) (Some (h0, c0)) SequenceOutput.AllSteps)) x
+            let wrong = runSingle (singleModel seqIn seqOut (Export.lstmWithGateOrder [ 0; 1; 2; 3 ] p (Some projection) (Some (h0, c0)) SequenceOutput.AllSteps)) x
             Expect.isLessThanOrEqual (maxDiff ours right) tolerance "ONNX's order i, o, f, c matches"
             Expect.isGreaterThan (maxDiff ours wrong) (1000.0 * tolerance) "our order f, i, o, c does not: it is off by more than 1000 times the tolerance"
 
@@ -583,8 +596,8 @@ let recurrentTests =
             let p = gruParams ()
             let x = seqInput 4 79L
             let ours = gruReference p h0 x
-            let right = runSingle (singleModel seqIn seqOut (Export.gruWithGateOrder Export.gruGateOrder p (Some h0) SequenceOutput.AllSteps)) x
-            let wrong = runSingle (singleModel seqIn seqOut (Export.gruWithGateOrder [ 0; 1 ] p (Some h0) SequenceOutput.AllSteps)) x
+            let right = runSingle (singleModel seqIn seqOut (Export.gruWithGateOrder Export.gruGateOrder p (Some projection) (Some h0) SequenceOutput.AllSteps)) x
+            let wrong = runSingle (singleModel seqIn seqOut (Export.gruWithGateOrder [ 0; 1 ] p (Some projection) (Some h0) SequenceOutput.AllSteps)) x
             Expect.isLessThanOrEqual (maxDiff ours right) tolerance "ONNX's order z, r matches"
             Expect.isGreaterThan (maxDiff ours wrong) (1000.0 * tolerance) "our order r, u does not: it is off by more than 1000 times the tolerance"
     ]
@@ -604,12 +617,12 @@ let denseModel () =
     spec, p, singleModel [ batch; Dimension.Fixed 4L ] [ batch; Dimension.Fixed 3L ] (Export.denseLayer spec p)
 
 let fileTests =
-    testList "ModelFile" [
+    testList "OnnxFile" [
         testCase "A model written to a file loads in ONNX Runtime from its path and leaves no temporary file" <| fun () ->
             withTempFolder (fun dir ->
                 let spec, p, m = denseModel ()
                 let path = Path.Combine(dir, "dense.onnx")
-                ModelFile.write path m
+                OnnxFile.write path m
                 Expect.equal (Directory.GetFiles dir |> Array.map Path.GetFileName) [| "dense.onnx" |] "only the model"
                 Expect.equal (File.ReadAllBytes path) (ModelProto.toBytes m) "the model's bytes"
                 use session = new InferenceSession(path)
@@ -621,7 +634,7 @@ let fileTests =
                 let _, _, m = denseModel ()
                 let path = Path.Combine(dir, "model.onnx")
                 File.WriteAllText(path, String('x', 100000))
-                ModelFile.write path m
+                OnnxFile.write path m
                 Expect.equal (File.ReadAllBytes path) (ModelProto.toBytes m) "the new model only"
                 Expect.equal (Directory.GetFiles dir).Length 1 "no temporary file")
 
@@ -629,9 +642,9 @@ let fileTests =
             withTempFolder (fun dir ->
                 let _, _, m = denseModel ()
                 let missing = Path.Combine(dir, "missing")
-                let e = caught<InvalidValueException> (fun () -> ModelFile.write (Path.Combine(missing, "m.onnx")) m)
-                Expect.equal e.Operation "ModelFile.write" "names the operation"
-                Expect.stringContains e.Message "existing folder" "says what it expected"
+                let e = caught<FileWriteException> (fun () -> OnnxFile.write (Path.Combine(missing, "m.onnx")) m)
+                Expect.equal e.Path (Path.Combine(missing, "m.onnx")) "names the path"
+                Expect.stringContains e.Message "does not exist" "says what is wrong"
                 Expect.isFalse (Directory.Exists missing) "the folder was not created"
                 Expect.isEmpty (Directory.GetFileSystemEntries dir) "nothing was left behind")
 
@@ -640,12 +653,12 @@ let fileTests =
                 let _, _, m = denseModel ()
                 let folder = Path.Combine(dir, "model.onnx")
                 Directory.CreateDirectory folder |> ignore
-                let e = caught<InvalidValueException> (fun () -> ModelFile.write folder m)
-                Expect.equal e.Operation "ModelFile.write" "names the operation"
-                Expect.stringContains e.Message "not a folder" "says what it expected"
+                let e = caught<FileWriteException> (fun () -> OnnxFile.write folder m)
+                Expect.equal e.Path folder "names the path"
+                Expect.stringContains e.Message "is a folder" "says what is wrong"
                 Expect.isEmpty (Directory.GetFileSystemEntries folder) "the folder is still empty"
                 Expect.equal (Directory.GetFileSystemEntries dir |> Array.map Path.GetFileName) [| "model.onnx" |] "nothing was left beside it"
-                throwsValue "ModelFile.write" (fun () -> ModelFile.write (dir + string Path.DirectorySeparatorChar) m))
+                caught<FileWriteException> (fun () -> OnnxFile.write (dir + string Path.DirectorySeparatorChar) m) |> ignore)
     ]
 
 [<Tests>]

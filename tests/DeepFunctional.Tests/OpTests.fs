@@ -102,7 +102,7 @@ let dropout<'T when 'T :> System.Numerics.IFloatingPointIeee754<'T>> (scaling: D
       Input = randomTensor<'T> 4L [| 6; 5 |]
       Forward = Dropout.forward scaling 0.8 mask
       Backward = fun _ dy -> Dropout.backward scaling 0.8 mask dy
-      Reference = fun x -> Array.map2 (fun v k -> if scaling = DropoutScaling.Book then v * k else v * k / 0.8) x m
+      Reference = fun x -> Array.map2 (fun v k -> if scaling = DropoutScaling.Classic then v * k else v * k / 0.8) x m
       BadShape = fun () -> Dropout.forward scaling 0.8 mask (randomTensor<'T> 4L [| 5; 6 |]) |> ignore }
 
 /// A Dense layer with dropout in training mode; the generator is fixed, so the mask is too.
@@ -111,7 +111,7 @@ let denseDropoutX<'T when 'T :> System.Numerics.IFloatingPointIeee754<'T>> (scal
     let p = { W = randomTensor<'T> 2L [| 4; 3 |]; B = randomTensor<'T> 3L [| 1; 3 |] }
     let rng = Rng.seed 5L
     let mask, _ = Dropout.mask<float> 0.8 [| 5; 3 |] rng
-    let scale = if scaling = DropoutScaling.Book then 1.0 else 1.0 / 0.8
+    let scale = if scaling = DropoutScaling.Classic then 1.0 else 1.0 / 0.8
     let train x = let y, c, _ = Dense.forwardTrain spec p rng x in y, c
     { Name = sprintf "Dense with Tanh and %A dropout (input, training)" scaling; OpName = "Dense.forward"
       Input = randomTensor<'T> 1L [| 5; 4 |]
@@ -133,9 +133,9 @@ let cases (p: Precision) (single: bool) =
       both (fun () -> activation Activation.Tanh tanh "Tanh.backward") (fun () -> activation Activation.Tanh tanh "Tanh.backward")
       both (fun () -> activation Activation.ReLU (max 0.0) "ReLU.backward") (fun () -> activation Activation.ReLU (max 0.0) "ReLU.backward")
       both (fun () -> activation Activation.Linear id "Linear.backward") (fun () -> activation Activation.Linear id "Linear.backward")
-      both (fun () -> dropout DropoutScaling.Book) (fun () -> dropout DropoutScaling.Book)
+      both (fun () -> dropout DropoutScaling.Classic) (fun () -> dropout DropoutScaling.Classic)
       both (fun () -> dropout DropoutScaling.Inverted) (fun () -> dropout DropoutScaling.Inverted)
-      both (fun () -> denseDropoutX DropoutScaling.Book) (fun () -> denseDropoutX DropoutScaling.Book)
+      both (fun () -> denseDropoutX DropoutScaling.Classic) (fun () -> denseDropoutX DropoutScaling.Classic)
       both (fun () -> denseDropoutX DropoutScaling.Inverted) (fun () -> denseDropoutX DropoutScaling.Inverted)
       for a, r in [ Activation.Sigmoid, sigmoidRef; Activation.Linear, id; Activation.Tanh, tanh; Activation.ReLU, max 0.0 ] do
         both (fun () -> denseX a r) (fun () -> denseX a r)
@@ -178,15 +178,15 @@ let tests =
 
         testCase "Dropout in inference scales by the keep probability in book mode and not at all when inverted" <| fun () ->
             let x = Tensor.create [| 1; 2 |] [| 1.0; 2.0 |]
-            Expect.equal ((Dropout.infer DropoutScaling.Book 0.5 x).ToArray()) [| 0.5; 1.0 |] "x * keep"
+            Expect.equal ((Dropout.infer DropoutScaling.Classic 0.5 x).ToArray()) [| 0.5; 1.0 |] "x * keep"
             Expect.equal ((Dropout.infer DropoutScaling.Inverted 0.5 x).ToArray()) [| 1.0; 2.0 |] "identity"
 
         testCase "Dropout refuses a keep probability outside (0, 1]" <| fun () ->
             for keep in [ 0.0; -0.1; 1.5; nan ] do
-                throwsValue "Dense.withDropout" (fun () -> Dense.create 3 Activation.Linear |> Dense.withDropout DropoutScaling.Book keep |> ignore)
+                throwsValue "Dense.withDropout" (fun () -> Dense.create 3 Activation.Linear |> Dense.withDropout DropoutScaling.Classic keep |> ignore)
 
         testCase "Dense in inference applies the book's dropout scaling deterministically" <| fun () ->
-            let spec = Dense.create 2 Activation.Linear |> Dense.withDropout DropoutScaling.Book 0.5
+            let spec = Dense.create 2 Activation.Linear |> Dense.withDropout DropoutScaling.Classic 0.5
             let p = { W = Tensor.create [| 1; 2 |] [| 1.0; 2.0 |]; B = Tensor.create [| 1; 2 |] [| 0.0; 0.0 |] }
             let y, _ = Dense.forward spec p (Tensor.create [| 1; 1 |] [| 4.0 |])
             Expect.equal (y.ToArray()) [| 2.0; 4.0 |] "x W times keep"

@@ -59,20 +59,21 @@ let tests =
             let check (name: string) (rule: Optimizer) (toT: float[] -> Tensor<'T>) =
                 let ps = shapes |> List.mapi (fun i s -> toT ((randomTensor<float> (int64 i) s).ToArray()) |> Tensor.reshape s)
                 let mutable reference, refState = ps, (Optimizer.init rule 1: OptimizerState<'T>)
-                let owned = ps |> List.map Tensor.copy
                 let mutable inPlaceState = Optimizer.init rule 1
+                let work = Optimizer.work inPlaceState ps
+                let owned () = work.Parameters |> List.map (fun b -> b.Snapshot())
                 for step in 1 .. 4 do
                     let gs = shapes |> List.mapi (fun i s -> toT ((randomTensor<float> (int64 (10 * step + i)) s).ToArray()) |> Tensor.reshape s)
                     let p, st = Optimizer.step rule refState reference gs
                     reference <- p
                     refState <- st
-                    inPlaceState <- Optimizer.stepInPlace rule inPlaceState owned gs
+                    inPlaceState <- Optimizer.stepInPlace rule inPlaceState work gs
                     List.iter2 (fun (a: Tensor<'T>) (b: Tensor<'T>) ->
-                        Expect.sequenceEqual (a.ToArray()) (b.ToArray()) (sprintf "%s: parameters after step %d" name step)) reference owned
+                        Expect.sequenceEqual (a.ToArray()) (b.ToArray()) (sprintf "%s: parameters after step %d" name step)) reference (owned ())
                     List.iter2 (fun (a: Tensor<'T>) (b: Tensor<'T>) ->
-                        Expect.sequenceEqual (a.ToArray()) (b.ToArray()) (sprintf "%s: velocities after step %d" name step)) refState.Velocities inPlaceState.Velocities
+                        Expect.sequenceEqual (a.ToArray()) (b.ToArray()) (sprintf "%s: velocities after step %d" name step)) refState.Velocities (Optimizer.snapshot inPlaceState work).Velocities
                     List.iter2 (fun (a: Tensor<'T>) (b: Tensor<'T>) ->
-                        Expect.sequenceEqual (a.ToArray()) (b.ToArray()) (sprintf "%s: sums of squares after step %d" name step)) refState.SquareSums inPlaceState.SquareSums
+                        Expect.sequenceEqual (a.ToArray()) (b.ToArray()) (sprintf "%s: sums of squares after step %d" name step)) refState.SquareSums (Optimizer.snapshot inPlaceState work).SquareSums
             for rule in [ Optimizer.sgd 0.1; Optimizer.sgdMomentum 0.1 0.9; Optimizer.sgdMomentum 0.3 0.5
                           Optimizer.adaGrad 0.1; Optimizer.adam 0.01
                           Optimizer.sgd 0.1 |> Optimizer.withClipping 0.5; Optimizer.sgdMomentum 0.1 0.9 |> Optimizer.withClipping 1.0

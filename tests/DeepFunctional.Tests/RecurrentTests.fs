@@ -11,7 +11,7 @@ open Expecto
 open DeepFunctional
 open DeepFunctional.Tests.Check
 
-let batch, inputs, hidden, outputs, steps = 3, 4, 5, 2, 4
+let batch, inputs, hidden, steps = 3, 4, 5, 4
 
 /// A cell unrolled over `steps` steps as a function of all its tensors.
 type Unrolled<'T> =
@@ -28,9 +28,9 @@ type Unrolled<'T> =
       /// The same loss written with autodiff primitives.
       Autodiff: Var<'T> list -> Var<'T> }
 
-/// The loss weights: L = Σ_t Σ out_t ⊙ R_t + Σ h_T ⊙ R_h (+ Σ C_T ⊙ R_c), so that every output
-/// and the final state receive a gradient.
-let outWeights<'T when 'T :> Numerics.IFloatingPointIeee754<'T>> () = [ for t in 0 .. steps - 1 -> randomTensor<'T> (100L + int64 t) [| batch; outputs |] ]
+/// The loss weights: L = Σ_t Σ h_t ⊙ R_t + Σ h_T ⊙ R_h (+ Σ C_T ⊙ R_c), so that every step's
+/// hidden state and the final state receive a gradient.
+let outWeights<'T when 'T :> Numerics.IFloatingPointIeee754<'T>> () = [ for t in 0 .. steps - 1 -> randomTensor<'T> (100L + int64 t) [| batch; hidden |] ]
 let hWeight<'T when 'T :> Numerics.IFloatingPointIeee754<'T>> () = randomTensor<'T> 200L [| batch; hidden |]
 let cWeight<'T when 'T :> Numerics.IFloatingPointIeee754<'T>> () = randomTensor<'T> 201L [| batch; hidden |]
 
@@ -57,19 +57,19 @@ let private fail () : 'a = failtest "unexpected tensor list"
 // --- RNN --------------------------------------------------------------------------------------
 
 let rnn<'T when 'T :> Numerics.IFloatingPointIeee754<'T>> () : Unrolled<'T> =
-    let p, _ = RnnCell.init<'T> inputs hidden outputs 0.5 (Rng.seed 11L)
+    let p, _ = RnnCell.init<'T> inputs hidden 0.5 (Rng.seed 11L)
     let split (ts: Tensor<'T> list) =
         match ts with
-        | wf :: bf :: wv :: bv :: h0 :: xs -> { Wf = wf; Bf = bf; Wv = wv; Bv = bv }, h0, xs
+        | wf :: bf :: h0 :: xs -> { Wf = wf; Bf = bf }, h0, xs
         | _ -> fail ()
     let run (ts: Tensor<'T> list) =
         let p, h0, xs = split ts
         let steps, hT =
-            xs |> List.mapFold (fun h x -> let out, h, cache = RnnCell.forward p x h in (out, cache), h) h0
+            xs |> List.mapFold (fun h x -> let h, cache = RnnCell.forward p x h in (h, cache), h) h0
         p, steps, hT
     { Name = "RnnCell"
-      Names = [ "Wf"; "Bf"; "Wv"; "Bv"; "h_0" ] @ xNames
-      Tensors = [ p.Wf; p.Bf; p.Wv; p.Bv; randomTensor<'T> 21L [| batch; hidden |] ] @ xsOf<'T> ()
+      Names = [ "Wf"; "Bf"; "h_0" ] @ xNames
+      Tensors = [ p.Wf; p.Bf; randomTensor<'T> 21L [| batch; hidden |] ] @ xsOf<'T> ()
       Loss = fun ts ->
         let _, steps, hT = run ts
         handLoss (List.map fst steps) [ hT, hWeight<'T> () ]
@@ -77,37 +77,37 @@ let rnn<'T when 'T :> Numerics.IFloatingPointIeee754<'T>> () : Unrolled<'T> =
         let p, steps, _ = run ts
         let dxs, (dh, grads) =
             List.mapFoldBack (fun ((cache: RnnCache<'T>), r) (dh, acc) ->
-                let dx, dhPrev, g = RnnCell.backward p cache r dh
+                let dx, dhPrev, g = RnnCell.backward p cache (Tensor.add r dh)
                 dx, (dhPrev, match acc with Some a -> Some (RnnCell.addGrads a g) | None -> Some g))
                 (List.zip (List.map snd steps) (outWeights<'T> ())) (hWeight<'T> (), None)
         let g = Option.get grads
-        [ g.dWf; g.dBf; g.dWv; g.dBv; dh ] @ dxs
+        [ g.dWf; g.dBf; dh ] @ dxs
       Autodiff = fun vs ->
         match vs with
-        | wf :: bf :: wv :: bv :: h0 :: xs ->
+        | wf :: bf :: h0 :: xs ->
             let outs, hT =
                 xs |> List.mapFold (fun h x ->
                     let h = Autodiff.tanh (Autodiff.addRow (Autodiff.matmul (Autodiff.concatColumns [ x; h ]) wf) bf)
-                    Autodiff.addRow (Autodiff.matmul h wv) bv, h) h0
+                    h, h) h0
             autodiffLoss outs [ hT, hWeight<'T> () ]
         | _ -> fail () }
 
 // --- LSTM -------------------------------------------------------------------------------------
 
 let lstm<'T when 'T :> Numerics.IFloatingPointIeee754<'T>> () : Unrolled<'T> =
-    let p, _ = LstmCell.init<'T> inputs hidden outputs 0.5 (Rng.seed 12L)
+    let p, _ = LstmCell.init<'T> inputs hidden 0.5 (Rng.seed 12L)
     let split (ts: Tensor<'T> list) =
         match ts with
-        | wg :: bg :: wv :: bv :: h0 :: c0 :: xs -> { Wg = wg; Bg = bg; Wv = wv; Bv = bv }, h0, c0, xs
+        | wg :: bg :: h0 :: c0 :: xs -> { Wg = wg; Bg = bg }, h0, c0, xs
         | _ -> fail ()
     let run (ts: Tensor<'T> list) =
         let p, h0, c0, xs = split ts
         let steps, (hT, cT) =
-            xs |> List.mapFold (fun (h, c) x -> let out, h, c, cache = LstmCell.forward p x h c in (out, cache), (h, c)) (h0, c0)
+            xs |> List.mapFold (fun (h, c) x -> let h, c, cache = LstmCell.forward p x h c in (h, cache), (h, c)) (h0, c0)
         p, steps, hT, cT
     { Name = "LstmCell"
-      Names = [ "Wg"; "Bg"; "Wv"; "Bv"; "h_0"; "C_0" ] @ xNames
-      Tensors = [ p.Wg; p.Bg; p.Wv; p.Bv; randomTensor<'T> 21L [| batch; hidden |]; randomTensor<'T> 22L [| batch; hidden |] ] @ xsOf<'T> ()
+      Names = [ "Wg"; "Bg"; "h_0"; "C_0" ] @ xNames
+      Tensors = [ p.Wg; p.Bg; randomTensor<'T> 21L [| batch; hidden |]; randomTensor<'T> 22L [| batch; hidden |] ] @ xsOf<'T> ()
       Loss = fun ts ->
         let _, steps, hT, cT = run ts
         handLoss (List.map fst steps) [ hT, hWeight<'T> (); cT, cWeight<'T> () ]
@@ -115,14 +115,14 @@ let lstm<'T when 'T :> Numerics.IFloatingPointIeee754<'T>> () : Unrolled<'T> =
         let p, steps, _, _ = run ts
         let dxs, (dh, dc, grads) =
             List.mapFoldBack (fun ((cache: LstmCache<'T>), r) (dh, dc, acc) ->
-                let dx, dhPrev, dcPrev, g = LstmCell.backward p cache r dh dc
+                let dx, dhPrev, dcPrev, g = LstmCell.backward p cache (Tensor.add r dh) dc
                 dx, (dhPrev, dcPrev, match acc with Some a -> Some (LstmCell.addGrads a g) | None -> Some g))
                 (List.zip (List.map snd steps) (outWeights<'T> ())) (hWeight<'T> (), cWeight<'T> (), None)
         let g = Option.get grads
-        [ g.dWg; g.dBg; g.dWv; g.dBv; dh; dc ] @ dxs
+        [ g.dWg; g.dBg; dh; dc ] @ dxs
       Autodiff = fun vs ->
         match vs with
-        | wg :: bg :: wv :: bv :: h0 :: c0 :: xs ->
+        | wg :: bg :: h0 :: c0 :: xs ->
             // Each gate on its own, σ(Z·W_k + B_k), as the book writes them.
             let gate k (activation: Var<'T> -> Var<'T>) (z: Var<'T>) =
                 let w = Autodiff.sliceColumns (k * hidden) hidden wg
@@ -134,27 +134,27 @@ let lstm<'T when 'T :> Numerics.IFloatingPointIeee754<'T>> () : Unrolled<'T> =
                     let f, i, o, cBar = gate 0 Autodiff.sigmoid z, gate 1 Autodiff.sigmoid z, gate 2 Autodiff.sigmoid z, gate 3 Autodiff.tanh z
                     let c = Autodiff.add (Autodiff.mul f c) (Autodiff.mul i cBar)
                     let h = Autodiff.mul o (Autodiff.tanh c)
-                    Autodiff.addRow (Autodiff.matmul h wv) bv, (h, c)) (h0, c0)
+                    h, (h, c)) (h0, c0)
             autodiffLoss outs [ hT, hWeight<'T> (); cT, cWeight<'T> () ]
         | _ -> fail () }
 
 // --- GRU --------------------------------------------------------------------------------------
 
 let gru<'T when 'T :> Numerics.IFloatingPointIeee754<'T>> () : Unrolled<'T> =
-    let p, _ = GruCell.init<'T> inputs hidden outputs 0.5 (Rng.seed 13L)
+    let p, _ = GruCell.init<'T> inputs hidden 0.5 (Rng.seed 13L)
     let split (ts: Tensor<'T> list) =
         match ts with
-        | wg :: bg :: wc :: bc :: wv :: bv :: h0 :: xs -> { Wg = wg; Bg = bg; Wc = wc; Bc = bc; Wv = wv; Bv = bv }, h0, xs
+        | wg :: bg :: wc :: bc :: h0 :: xs -> { Wg = wg; Bg = bg; Wc = wc; Bc = bc }, h0, xs
         | _ -> fail ()
     let run (ts: Tensor<'T> list) =
         let p, h0, xs = split ts
         let steps, hT =
-            xs |> List.mapFold (fun h x -> let out, h, cache = GruCell.forward p x h in (out, cache), h) h0
+            xs |> List.mapFold (fun h x -> let h, cache = GruCell.forward p x h in (h, cache), h) h0
         p, steps, hT
     let ones = Tensor.fill [| batch; hidden |] Num.one<'T>
     { Name = "GruCell"
-      Names = [ "Wg"; "Bg"; "Wc"; "Bc"; "Wv"; "Bv"; "h_0" ] @ xNames
-      Tensors = [ p.Wg; p.Bg; p.Wc; p.Bc; p.Wv; p.Bv; randomTensor<'T> 21L [| batch; hidden |] ] @ xsOf<'T> ()
+      Names = [ "Wg"; "Bg"; "Wc"; "Bc"; "h_0" ] @ xNames
+      Tensors = [ p.Wg; p.Bg; p.Wc; p.Bc; randomTensor<'T> 21L [| batch; hidden |] ] @ xsOf<'T> ()
       Loss = fun ts ->
         let _, steps, hT = run ts
         handLoss (List.map fst steps) [ hT, hWeight<'T> () ]
@@ -162,14 +162,14 @@ let gru<'T when 'T :> Numerics.IFloatingPointIeee754<'T>> () : Unrolled<'T> =
         let p, steps, _ = run ts
         let dxs, (dh, grads) =
             List.mapFoldBack (fun ((cache: GruCache<'T>), r) (dh, acc) ->
-                let dx, dhPrev, g = GruCell.backward p cache r dh
+                let dx, dhPrev, g = GruCell.backward p cache (Tensor.add r dh)
                 dx, (dhPrev, match acc with Some a -> Some (GruCell.addGrads a g) | None -> Some g))
                 (List.zip (List.map snd steps) (outWeights<'T> ())) (hWeight<'T> (), None)
         let g = Option.get grads
-        [ g.dWg; g.dBg; g.dWc; g.dBc; g.dWv; g.dBv; dh ] @ dxs
+        [ g.dWg; g.dBg; g.dWc; g.dBc; dh ] @ dxs
       Autodiff = fun vs ->
         match vs with
-        | wg :: bg :: wc :: bc :: wv :: bv :: h0 :: xs ->
+        | wg :: bg :: wc :: bc :: h0 :: xs ->
             // The standard equations term by term: separate W_r, W_u, W_hx, W_hh.
             let block k (w: Var<'T>) = Autodiff.sliceColumns (k * hidden) hidden w
             let wHx, wHh = Autodiff.sliceRows 0 inputs wc, Autodiff.sliceRows inputs hidden wc
@@ -181,7 +181,7 @@ let gru<'T when 'T :> Numerics.IFloatingPointIeee754<'T>> () : Unrolled<'T> =
                     let candidate =
                         Autodiff.tanh (Autodiff.addRow (Autodiff.add (Autodiff.matmul x wHx) (Autodiff.matmul (Autodiff.mul r h) wHh)) bc)
                     let h = Autodiff.add (Autodiff.mul u h) (Autodiff.mul (Autodiff.sub (Autodiff.constant ones) u) candidate)
-                    Autodiff.addRow (Autodiff.matmul h wv) bv, h) h0
+                    h, h) h0
             autodiffLoss outs [ hT, hWeight<'T> () ]
         | _ -> fail () }
 
@@ -227,74 +227,71 @@ let tests =
         testList "double precision" (cells Check.double false)
         testList "single precision" (cells Check.single true)
 
-        testCase "RnnCell.forward is tanh([x, h]·Wf + Bf) and its projection" <| fun () ->
-            let p, _ = RnnCell.init<float> inputs hidden outputs 0.5 (Rng.seed 11L)
-            let out, h, _ = RnnCell.forward p (x0 ()) (h0 ())
+        testCase "RnnCell.forward is tanh([x, h]·Wf + Bf)" <| fun () ->
+            let p, _ = RnnCell.init<float> inputs hidden 0.5 (Rng.seed 11L)
+            let h, _ = RnnCell.forward p (x0 ()) (h0 ())
             let z = Columns.concat [ x0 (); h0 () ]
-            let expectedH = Tensor.tanh (Tensor.addRow (Tensor.matmul z p.Wf) p.Bf)
-            Check.tensorsClose 1e-15 h expectedH "h_t"
-            Check.tensorsClose 1e-15 out (Tensor.addRow (Tensor.matmul expectedH p.Wv) p.Bv) "out_t"
+            Check.tensorsClose 1e-15 h (Tensor.tanh (Tensor.addRow (Tensor.matmul z p.Wf) p.Bf)) "h_t"
 
         testCase "LstmCell's gate blocks are f, i, o, C̄: an open forget gate and a closed input gate keep C" <| fun () ->
-            let p, _ = LstmCell.init<float> inputs hidden outputs 0.5 (Rng.seed 12L)
+            let p, _ = LstmCell.init<float> inputs hidden 0.5 (Rng.seed 12L)
             let p = { p with Bg = blocks [ 40.0; -40.0; 40.0; 0.0 ] }
-            let _, h, c, _ = LstmCell.forward p (x0 ()) (h0 ()) (c0 ())
+            let h, c, _ = LstmCell.forward p (x0 ()) (h0 ()) (c0 ())
             Check.tensorsClose 1e-12 c (c0 ()) "C_t = C_{t-1}"
             Check.tensorsClose 1e-12 h (Tensor.tanh (c0 ())) "h_t = tanh C_t with the output gate open"
 
         testCase "LstmCell with a closed forget gate and an open input gate replaces C by the candidate" <| fun () ->
-            let p, _ = LstmCell.init<float> inputs hidden outputs 0.5 (Rng.seed 12L)
+            let p, _ = LstmCell.init<float> inputs hidden 0.5 (Rng.seed 12L)
             let p = { p with Bg = blocks [ -40.0; 40.0; -40.0; 0.0 ] }
-            let _, h, c, _ = LstmCell.forward p (x0 ()) (h0 ()) (c0 ())
+            let h, c, _ = LstmCell.forward p (x0 ()) (h0 ()) (c0 ())
             let z = Columns.concat [ x0 (); h0 () ]
             let candidate = Tensor.tanh (Tensor.matmul z (Columns.slice (3 * hidden) hidden p.Wg))
             Check.tensorsClose 1e-12 c candidate "C_t = C̄"
             Check.tensorsClose 1e-12 h (Tensor.zeros [| batch; hidden |]) "h_t = 0 with the output gate closed"
 
         testCase "GruCell's update gate u = 1 keeps h, whatever the reset gate (the book's update-gate bug would not)" <| fun () ->
-            let p, _ = GruCell.init<float> inputs hidden outputs 0.5 (Rng.seed 13L)
+            let p, _ = GruCell.init<float> inputs hidden 0.5 (Rng.seed 13L)
             let p = { p with Bg = blocks [ -40.0; 40.0 ] }
-            let _, h, _ = GruCell.forward p (x0 ()) (h0 ())
+            let h, _ = GruCell.forward p (x0 ()) (h0 ())
             Check.tensorsClose 1e-12 h (h0 ()) "h_t = h_{t-1}"
 
         testCase "GruCell with u = 0 takes the candidate, whose reset gate multiplies h before W_hh" <| fun () ->
-            let p, _ = GruCell.init<float> inputs hidden outputs 0.5 (Rng.seed 13L)
+            let p, _ = GruCell.init<float> inputs hidden 0.5 (Rng.seed 13L)
             for reset, hScale in [ 40.0, 1.0; -40.0, 0.0 ] do
                 let p = { p with Bg = blocks [ reset; -40.0 ] }
-                let _, h, _ = GruCell.forward p (x0 ()) (h0 ())
+                let h, _ = GruCell.forward p (x0 ()) (h0 ())
                 let z = Columns.concat [ x0 (); Tensor.scale hScale (h0 ()) ]
                 let candidate = Tensor.tanh (Tensor.addRow (Tensor.matmul z p.Wc) p.Bc)
                 Check.tensorsClose 1e-12 h candidate (sprintf "h_t = tanh(x W_hx + (%g h) W_hh + b_h)" hScale)
 
         testCase "the cells draw their parameters in record order from normal(0, weightScale)" <| fun () ->
-            let draws, rngAfter = Rng.normal 0.0 0.1 (9 * 20 + 20 + 5 * 2 + 2) (Rng.seed 5L)
-            let p, rng = LstmCell.init<float> inputs hidden outputs 0.1 (Rng.seed 5L)
-            Expect.equal (p.Wg.Shape, p.Bg.Shape, p.Wv.Shape, p.Bv.Shape) ([| 9; 20 |], [| 1; 20 |], [| 5; 2 |], [| 1; 2 |]) "LSTM shapes"
-            Expect.equal (Array.concat [ p.Wg.ToArray(); p.Bg.ToArray(); p.Wv.ToArray(); p.Bv.ToArray() ]) draws "LSTM draws Wg, Bg, Wv, Bv"
+            let draws, rngAfter = Rng.normal 0.0 0.1 (9 * 20 + 20) (Rng.seed 5L)
+            let p, rng = LstmCell.init<float> inputs hidden 0.1 (Rng.seed 5L)
+            Expect.equal (p.Wg.Shape, p.Bg.Shape) ([| 9; 20 |], [| 1; 20 |]) "LSTM shapes"
+            Expect.equal (Array.concat [ p.Wg.ToArray(); p.Bg.ToArray() ]) draws "LSTM draws Wg, Bg"
             Expect.equal rng rngAfter "and returns the generator after them"
-            let g, _ = GruCell.init<float32> inputs hidden outputs 0.1 (Rng.seed 5L)
-            Expect.equal (g.Wg.Shape, g.Bg.Shape, g.Wc.Shape, g.Bc.Shape, g.Wv.Shape, g.Bv.Shape)
-                ([| 9; 10 |], [| 1; 10 |], [| 9; 5 |], [| 1; 5 |], [| 5; 2 |], [| 1; 2 |]) "GRU shapes"
-            let r, _ = RnnCell.init<float> inputs hidden outputs 0.1 (Rng.seed 5L)
+            let g, _ = GruCell.init<float32> inputs hidden 0.1 (Rng.seed 5L)
+            Expect.equal (g.Wg.Shape, g.Bg.Shape, g.Wc.Shape, g.Bc.Shape) ([| 9; 10 |], [| 1; 10 |], [| 9; 5 |], [| 1; 5 |]) "GRU shapes"
+            let r, _ = RnnCell.init<float> inputs hidden 0.1 (Rng.seed 5L)
             Expect.equal (r.Wf.Shape, r.Bf.Shape) ([| 9; 5 |], [| 1; 5 |]) "RNN shapes"
             Expect.equal (r.Wf.ToArray()) draws.[0 .. 44] "RNN draws Wf first"
-            Expect.equal (RnnCell.sizes r, LstmCell.sizes p, GruCell.sizes g) ((4, 5, 2), (4, 5, 2), (4, 5, 2)) "sizes"
+            Expect.equal (RnnCell.sizes r, LstmCell.sizes p, GruCell.sizes g) ((4, 5), (4, 5), (4, 5)) "sizes"
 
         testCase "the cells refuse sizes below 1" <| fun () ->
-            throwsValue "RnnCell.init" (fun () -> RnnCell.init<float> 0 hidden outputs 0.1 (Rng.seed 1L) |> ignore)
-            throwsValue "LstmCell.init" (fun () -> LstmCell.init<float> inputs 0 outputs 0.1 (Rng.seed 1L) |> ignore)
-            throwsValue "GruCell.init" (fun () -> GruCell.init<float> inputs hidden 0 0.1 (Rng.seed 1L) |> ignore)
+            throwsValue "RnnCell.init" (fun () -> RnnCell.init<float> 0 hidden 0.1 (Rng.seed 1L) |> ignore)
+            throwsValue "LstmCell.init" (fun () -> LstmCell.init<float> inputs 0 0.1 (Rng.seed 1L) |> ignore)
+            throwsValue "GruCell.init" (fun () -> GruCell.init<float> inputs 0 0.1 (Rng.seed 1L) |> ignore)
 
         testCase "the forward steps refuse an input, a state or parameters of the wrong shape, naming the cell" <| fun () ->
-            let r, _ = RnnCell.init<float> inputs hidden outputs 0.1 (Rng.seed 1L)
-            let l, _ = LstmCell.init<float> inputs hidden outputs 0.1 (Rng.seed 1L)
-            let g, _ = GruCell.init<float> inputs hidden outputs 0.1 (Rng.seed 1L)
+            let r, _ = RnnCell.init<float> inputs hidden 0.1 (Rng.seed 1L)
+            let l, _ = LstmCell.init<float> inputs hidden 0.1 (Rng.seed 1L)
+            let g, _ = GruCell.init<float> inputs hidden 0.1 (Rng.seed 1L)
             let x, h = x0 (), h0 ()
             let xBad = randomTensor<float> 1L [| batch; inputs + 1 |]
             let hBad = randomTensor<float> 1L [| batch + 1; hidden |]
             throwsShape "RnnCell.forward" (fun () -> RnnCell.forward r xBad h |> ignore)
             throwsShape "RnnCell.forward" (fun () -> RnnCell.forward r x hBad |> ignore)
-            throwsShape "RnnCell.forward" (fun () -> RnnCell.forward { r with Bv = Tensor.zeros [| 1; outputs + 1 |] } x h |> ignore)
+            throwsShape "RnnCell.forward" (fun () -> RnnCell.forward { r with Bf = Tensor.zeros [| 1; hidden + 1 |] } x h |> ignore)
             throwsShape "LstmCell.forward" (fun () -> LstmCell.forward l xBad h (c0 ()) |> ignore)
             throwsShape "LstmCell.forward" (fun () -> LstmCell.forward l x h hBad |> ignore)
             throwsShape "LstmCell.forward" (fun () -> LstmCell.forward { l with Wg = Tensor.zeros [| inputs + hidden; 3 * hidden |] } x h (c0 ()) |> ignore)
@@ -303,19 +300,16 @@ let tests =
             throwsShape "GruCell.forward" (fun () -> GruCell.forward { g with Wc = Tensor.zeros [| inputs + hidden; hidden + 1 |] } x h |> ignore)
 
         testCase "the backward steps refuse gradients of the wrong shape, naming the cell" <| fun () ->
-            let r, _ = RnnCell.init<float> inputs hidden outputs 0.1 (Rng.seed 1L)
-            let l, _ = LstmCell.init<float> inputs hidden outputs 0.1 (Rng.seed 1L)
-            let g, _ = GruCell.init<float> inputs hidden outputs 0.1 (Rng.seed 1L)
+            let r, _ = RnnCell.init<float> inputs hidden 0.1 (Rng.seed 1L)
+            let l, _ = LstmCell.init<float> inputs hidden 0.1 (Rng.seed 1L)
+            let g, _ = GruCell.init<float> inputs hidden 0.1 (Rng.seed 1L)
             let x, h, c = x0 (), h0 (), c0 ()
-            let dout, dh = Tensor.zeros<float> [| batch; outputs |], Tensor.zeros<float> [| batch; hidden |]
-            let doutBad, dhBad = Tensor.zeros<float> [| batch; outputs + 1 |], Tensor.zeros<float> [| batch - 1; hidden |]
-            let _, _, rc = RnnCell.forward r x h
-            let _, _, _, lc = LstmCell.forward l x h c
-            let _, _, gc = GruCell.forward g x h
-            throwsShape "RnnCell.backward" (fun () -> RnnCell.backward r rc doutBad dh |> ignore)
-            throwsShape "RnnCell.backward" (fun () -> RnnCell.backward r rc dout dhBad |> ignore)
-            throwsShape "LstmCell.backward" (fun () -> LstmCell.backward l lc doutBad dh dh |> ignore)
-            throwsShape "LstmCell.backward" (fun () -> LstmCell.backward l lc dout dh dhBad |> ignore)
-            throwsShape "GruCell.backward" (fun () -> GruCell.backward g gc doutBad dh |> ignore)
-            throwsShape "GruCell.backward" (fun () -> GruCell.backward g gc dout dhBad |> ignore)
+            let dh, dhBad = Tensor.zeros<float> [| batch; hidden |], Tensor.zeros<float> [| batch - 1; hidden |]
+            let _, rc = RnnCell.forward r x h
+            let _, _, lc = LstmCell.forward l x h c
+            let _, gc = GruCell.forward g x h
+            throwsShape "RnnCell.backward" (fun () -> RnnCell.backward r rc dhBad |> ignore)
+            throwsShape "LstmCell.backward" (fun () -> LstmCell.backward l lc dhBad dh |> ignore)
+            throwsShape "LstmCell.backward" (fun () -> LstmCell.backward l lc dh dhBad |> ignore)
+            throwsShape "GruCell.backward" (fun () -> GruCell.backward g gc dhBad |> ignore)
     ]

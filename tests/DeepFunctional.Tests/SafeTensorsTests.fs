@@ -31,7 +31,7 @@ let filesIn (dir: string) = Directory.GetFiles dir |> Array.map Path.GetFileName
 /// Asserts that f raises DataFormatException naming `source`, whose problem contains `words`.
 let throwsFormat (source: string) (words: string) (f: unit -> unit) =
     let e = caught<DataFormatException> f
-    Expect.equal e.Source' source "the exception names the source"
+    Expect.equal e.SourceName source "the exception names the source"
     Expect.stringContains e.Message source "the message names the source"
     Expect.stringContains e.Problem words "the problem is named"
 
@@ -347,7 +347,7 @@ let private damageTests =
             let image = SafeTensors.toBytes metadata (sample ())
             for length in 0 .. image.Length - 1 do
                 let e = caught<DataFormatException> (fun () -> SafeTensors.readBytes "cut" image.[.. length - 1] |> ignore)
-                Expect.equal e.Source' "cut" (sprintf "cut to %d bytes: the source is named" length)
+                Expect.equal e.SourceName "cut" (sprintf "cut to %d bytes: the source is named" length)
 
         testCase "SafeTensors.readBytes refuses a file with a byte appended" <| fun () ->
             refuses "bytes follow the header" (Array.append (SafeTensors.toBytes metadata (sample ())) [| 0uy |])

@@ -23,8 +23,8 @@ let carried<'T when 'T :> Numerics.IFloatingPointIeee754<'T>> (layers: SequenceL
 let gradCheckAt<'T when 'T :> Numerics.IFloatingPointIeee754<'T>> (x: Tensor<'T>) (p: Precision) (specs: SequenceLayerSpec list) () =
     let layers, _ = SequenceStack.init<'T> specs features (Rng.seed 5L)
     let states = carried layers
-    let outputs = (List.last specs).Outputs
-    let r = randomTensor<'T> 32L [| batch; seq; outputs |]
+    let y0, _, _ = SequenceStack.forward layers states x
+    let r = randomTensor<'T> 32L y0.Shape
     let lossOf (layers: SequenceLayer<'T> list) (x: Tensor<'T>) =
         let y, _, _ = SequenceStack.forward layers states x
         dot y r
@@ -33,7 +33,7 @@ let gradCheckAt<'T when 'T :> Numerics.IFloatingPointIeee754<'T>> (x: Tensor<'T>
     let check name (f: Tensor<'T> -> float) (at: Tensor<'T>) (analytic: Tensor<'T>) =
         Check.gradientClose p.GradTolerance (GradCheck.compare p.Delta f at analytic) name
     check "dx" (lossOf layers) x dx
-    List.iteri2 (fun li (layer: SequenceLayer<'T>) (g: CellGrads<'T>) ->
+    List.iteri2 (fun li (layer: SequenceLayer<'T>) (g: SequenceGrads<'T>) ->
         let ps = SequenceLayer.parameters layer
         List.iteri2 (fun k (pk: Tensor<'T>) (gk: Tensor<'T>) ->
             let f (v: Tensor<'T>) =
@@ -54,7 +54,11 @@ let kinds =
       "LSTM", [ SequenceLayer.lstm 6 4 ]
       "GRU", [ SequenceLayer.gru 6 4 ]
       "GRU then LSTM", [ SequenceLayer.gru 6 3; SequenceLayer.lstm 5 4 ]
-      "LSTM then RNN then GRU", [ SequenceLayer.lstm 4 3; SequenceLayer.rnn 5 6; SequenceLayer.gru 3 2 ] ]
+      "LSTM then RNN then GRU", [ SequenceLayer.lstm 4 3; SequenceLayer.rnn 5 6; SequenceLayer.gru 3 2 ]
+      "LSTM without a projection, every step", [ SequenceLayer.create CellKind.Lstm 6 true ]
+      "GRU without a projection, the last step only", [ SequenceLayer.create CellKind.Gru 6 false ]
+      "RNN then LSTM without projections, the last step only", [ SequenceLayer.create CellKind.Rnn 5 true; SequenceLayer.create CellKind.Lstm 4 false ]
+      "LSTM with a projection, the last step only", [ SequenceLayer.lstm 6 3 |> SequenceLayer.withReturnSequences false ] ]
     |> List.map (fun (name, specs) -> name, specs |> List.map (SequenceLayer.withWeightScale 0.5))
 
 [<Tests>]
@@ -96,8 +100,10 @@ let tests =
             let mutable h, c = rows state.H, rows (Option.get state.C)
             for t in 0 .. seq - 1 do
                 let xt = Tensor.create [| batch; features |] [| for b in 0 .. batch - 1 do for f in 0 .. features - 1 -> xs.[(b * seq + t) * features + f] |]
-                let out, h', c', _ = LstmCell.forward p xt h c
+                let h', c', _ = LstmCell.forward p xt h c
                 h <- h'; c <- c'
+                let projection = Option.get layer.Projection
+                let out = Tensor.addRow (Tensor.matmul h projection.W) projection.B
                 for b in 0 .. batch - 1 do
                     for o in 0 .. 3 do
                         Expect.floatClose Accuracy.veryHigh ys.[(b * seq + t) * 4 + o] out.[b, o] (sprintf "y[%d, %d, %d]" b t o)
@@ -115,6 +121,21 @@ let tests =
             Expect.isTrue (s1.H.ToArray() |> Array.exists (fun v -> v <> 0.0)) "a non-zero state"
             Expect.sequenceEqual ((SequenceLayer.initialState layer).H.ToArray()) (Array.zeroCreate 6) "reset"
             Expect.isNone fresh.C "a GRU has no cell state"
+
+        testCase "a layer without a projection outputs its hidden states, every step's or the last one's" <| fun () ->
+            let all, _ = SequenceLayer.init<float> (SequenceLayer.create CellKind.Gru 6 true) features (Rng.seed 3L)
+            let last = { all with Spec = { all.Spec with ReturnSequences = false } }
+            let x = randomTensor<float> 8L [| batch; seq; features |]
+            let fresh = SequenceLayer.initialState all
+            let yAll, _, sAll = SequenceLayer.forward all fresh x
+            let yLast, _, _ = SequenceLayer.forward last fresh x
+            Expect.equal yAll.Shape [| batch; seq; 6 |] "[batch; seq; hidden]"
+            Expect.equal yLast.Shape [| batch; 6 |] "[batch; hidden]"
+            for b in 0 .. batch - 1 do
+                for j in 0 .. 5 do
+                    Expect.equal yLast.[b, j] (yAll.ToArray().[(b * seq + seq - 1) * 6 + j]) "the last step's h"
+            Expect.equal sAll fresh "a layer that does not carry its state returns the one it was given"
+            Expect.isEmpty (SequenceLayer.parameters all |> List.filter (fun t -> t.Shape = [| 6; 6 |])) "no projection among the parameters"
 
         testCase "the default weight scale is 2/(features + outputs)" <| fun () ->
             let layer, _ = SequenceLayer.init<float> (SequenceLayer.rnn 6 4) features (Rng.seed 9L)

@@ -1,7 +1,8 @@
-namespace DeepFunctional
+namespace DeepFunctional.Book
 
 open System
 open System.Threading
+open DeepFunctional
 
 /// The book's chapter-5 experiment (a convolutional network on 28x28 images, one epoch,
 /// the test accuracy every 100 batches) and chapter 7's deeper convolutional network, as
@@ -25,20 +26,15 @@ module Chapter5 =
     [<Literal>]
     let Seed = 190119L
 
-    /// Test images are classified this many at a time, so that measuring the accuracy never
-    /// holds the activations of the whole test set at once.
-    [<Literal>]
-    let EvaluationChunk = 1000
-
     let private glorot book (spec: Conv2DSpec) =
-        spec |> Conv2D.withWeightInit (if book then WeightInit.BookGlorot else WeightInit.Glorot)
+        spec |> Conv2D.withWeightInit (if book then Book.glorot else WeightInit.Glorot)
     let private convDropout book keep (spec: Conv2DSpec) =
-        spec |> Conv2D.withDropout (if book then DropoutScaling.Book else DropoutScaling.Inverted) keep
+        spec |> Conv2D.withDropout (if book then Book.dropoutScaling else DropoutScaling.Inverted) keep
     let private denseGlorot book (spec: DenseSpec) =
-        spec |> Dense.withWeightInit (if book then WeightInit.BookGlorot else WeightInit.Glorot)
+        spec |> Dense.withWeightInit (if book then Book.glorot else WeightInit.Glorot)
     let private denseDropout book keep (spec: DenseSpec) =
-        spec |> Dense.withDropout (if book then DropoutScaling.Book else DropoutScaling.Inverted) keep
-    let private sce book = Loss.SoftmaxCrossEntropy(SoftmaxCrossEntropy.DefaultEps, book)
+        spec |> Dense.withDropout (if book then Book.dropoutScaling else DropoutScaling.Inverted) keep
+    let private sce book = if book then Book.softmaxCrossEntropy else Loss.softmaxCrossEntropy
 
     /// The book's chapter-5 network: 16 kernels of 5x5 with tanh, "glorot", flattened to
     /// 16·28·28 = 12,544 units with dropout 0.8, then 10 linear outputs; softmax cross-entropy
@@ -111,7 +107,7 @@ module Chapter5 =
     /// The network an experiment starts from: seed 190119, book seeding in book mode.
     let network<'T> (book: bool) (config: Config) : NeuralNetwork<'T> =
         NeuralNetwork.create (config.Layers book) (config.Loss book) Seed
-        |> NeuralNetwork.withSeeding (if book then Seeding.Book else Seeding.PerNetwork)
+        |> NeuralNetwork.withSeeding (if book then Book.seeding else Seeding.PerNetwork)
 
     /// The fit options of an experiment: batch 60, the test loss after every epoch (the book's
     /// `eval_every=1`), seed 190119; in book mode early stopping keeps the book's snapshot,
@@ -119,15 +115,12 @@ module Chapter5 =
     let options (book: bool) (config: Config) =
         { FitOptions.defaults with
             Epochs = config.Epochs; EvalEvery = 1; BatchSize = BatchSize; Seed = Seed
-            EarlyStoppingModel = if book then EarlyStoppingModel.Book else EarlyStoppingModel.Best }
+            EarlyStoppingModel = if book then Book.earlyStopping else EarlyStoppingModel.Best }
 
-    /// The predicted class of every image of x: [count; channels; h; w] -> count classes,
-    /// computed `EvaluationChunk` images at a time in inference mode.
+    /// The predicted class of every image of x: [count; channels; h; w] -> count classes, in
+    /// inference mode (`NeuralNetwork.predict`: a chunk of the backend's `EvaluationRows` at a time).
     let predictClasses (net: NeuralNetwork<'T>) (x: Tensor<'T>) : int[] =
-        let n = x.Dims.[0]
-        [| for start in 0 .. EvaluationChunk .. n - 1 do
-               let rows = min EvaluationChunk (n - start)
-               yield! Classification.argmax (NeuralNetwork.forward net (Tensor.sliceRows start rows x)) |]
+        Classification.argmax (NeuralNetwork.predict net x)
 
     /// Runs an experiment on prepared images (`Classification.prepareImages`: inputs
     /// [count; 1; rows; cols] standardised, one-hot targets): trains it, every `CheckEvery`
@@ -143,6 +136,7 @@ module Chapter5 =
         let monitor =
             { OnEvent = onEvent
               CheckEvery = CheckEvery
+              CheckLastBatch = false
               Cancellation = cancellation
               OnCheck = fun epoch batches net ->
                 let c = { Epoch = epoch; Batches = batches; Accuracy = Classification.accuracy (predictClasses net d.XTest) data.TestLabels }

@@ -1,10 +1,12 @@
-module DeepFunctional.Tests.NumPyTanhTests
+module DeepFunctional.Book.Tests.NumPyTanhTests
 
 open System
 open System.Globalization
 open System.IO
 open Expecto
 open DeepFunctional
+open DeepFunctional.Book
+open DeepFunctional.Tests
 
 /// The vectors NumPy 1.24.2 produced: (input bits, np.tanh bits) per row; `#` lines are comments.
 let private vectors =

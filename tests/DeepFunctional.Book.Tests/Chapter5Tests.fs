@@ -1,20 +1,22 @@
 /// The chapter-5 experiments: their definitions, the runner's accuracy checks on made-up
 /// images, and a short book-mode run on a slice of real Fashion-MNIST whose lines are pinned
 /// (skipped without the data).
-module DeepFunctional.Tests.Chapter5Tests
+module DeepFunctional.Book.Tests.Chapter5Tests
 
 open System.IO
 open System.Threading
 open Expecto
 open DeepFunctional
+open DeepFunctional.Book
+open DeepFunctional.Tests
 open DeepFunctional.Tests.Check
 
 let folder = "/usr/share/datasets/fashion-mnist"
 
-/// Made-up images for the runner: 8x8 bars (see ConvNetworkTests.bars) as classification data.
+/// Made-up images for the runner: 8x8 bars (see Synthetic.bars) as classification data.
 let barData (trainCount: int) (testCount: int) : ClassificationData<float> =
-    let x, y, trainLabels = ConvNetworkTests.bars trainCount 11L
-    let xt, yt, testLabels = ConvNetworkTests.bars testCount 12L
+    let x, y, trainLabels = Synthetic.bars trainCount 11L
+    let xt, yt, testLabels = Synthetic.bars testCount 12L
     { Split = { XTrain = x; YTrain = y; XTest = xt; YTest = yt }
       TrainLabels = trainLabels; TestLabels = testLabels; Classes = 2
       Statistics = { Mean = 0.0; Std = 1.0 } }
@@ -25,7 +27,7 @@ let tiny: Chapter5.Config =
       Layers = (fun _ ->
         [ Layer.Conv2D (Conv2D.create 2 3 Activation.Tanh |> Conv2D.withWeightInit WeightInit.Glorot |> Conv2D.withFlatten true)
           Layer.Dense (Dense.create 2 Activation.Linear |> Dense.withWeightInit WeightInit.Glorot) ])
-      Loss = (fun book -> Loss.SoftmaxCrossEntropy(SoftmaxCrossEntropy.DefaultEps, book))
+      Loss = (fun book -> if book then Book.softmaxCrossEntropy else Loss.softmaxCrossEntropy)
       Optimizer = Optimizer.sgdMomentum 0.01 0.9
       Epochs = 1 }
 
@@ -46,14 +48,14 @@ let tests =
             | [ Layer.Conv2D conv; Layer.Dense dense ] ->
                 Expect.equal (conv.Filters, conv.KernelSize, conv.Activation, conv.Geometry) (16, 5, Activation.Tanh, { Stride = 1; Padding = 2 }) "16 kernels of 5x5, same padding"
                 Expect.equal (conv.WeightInit, conv.Flatten, conv.KeepProbability, conv.DropoutScaling, conv.Bias)
-                    (WeightInit.BookGlorot, true, 0.8, DropoutScaling.Book, false) "the book's glorot and dropout, flattened, no bias"
+                    (Book.glorot, true, 0.8, DropoutScaling.Classic, false) "the book's glorot and dropout, flattened, no bias"
                 Expect.equal (dense.Neurons, dense.Activation, dense.WeightInit, dense.KeepProbability) (10, Activation.Linear, WeightInit.StandardNormal, 1.0) "ten linear outputs"
             | other -> failtestf "unexpected layers %A" other
             match c.Layers false with
             | [ Layer.Conv2D conv; Layer.Dense _ ] ->
                 Expect.equal (conv.WeightInit, conv.DropoutScaling) (WeightInit.Glorot, DropoutScaling.Inverted) "our defaults"
             | other -> failtestf "unexpected layers %A" other
-            Expect.equal (c.Loss true, c.Loss false) (Loss.bookSoftmaxCrossEntropy, Loss.softmaxCrossEntropy) "the book's loss value in book mode"
+            Expect.equal (c.Loss true, c.Loss false) (Book.softmaxCrossEntropy, Loss.softmaxCrossEntropy) "the book's loss value in book mode"
 
         testCase "the chapter-7 experiment is two tanh convolutions, Dense(32, tanh, keep 0.8) and Dense(10), momentum 0.01" <| fun () ->
             let c = Chapter5.find "ch7"
@@ -68,7 +70,7 @@ let tests =
             | other -> failtestf "unexpected layers %A" other
             match c.Layers true with
             | [ Layer.Conv2D a; _; Layer.Dense h; _ ] ->
-                Expect.equal (a.WeightInit, h.WeightInit, h.DropoutScaling) (WeightInit.BookGlorot, WeightInit.BookGlorot, DropoutScaling.Book) "book mode"
+                Expect.equal (a.WeightInit, h.WeightInit, h.DropoutScaling) (Book.glorot, Book.glorot, DropoutScaling.Classic) "book mode"
             | other -> failtestf "unexpected layers %A" other
 
         testCase "Chapter5.find names the known experiments when given an unknown one" <| fun () ->

@@ -1,6 +1,7 @@
-namespace DeepFunctional
+namespace DeepFunctional.Book
 
 open System
+open DeepFunctional
 
 /// NumPy's float64 `np.tanh`, bit for bit, as a scalar F# function.
 ///

@@ -1,11 +1,13 @@
 /// The book's chapter-4 experiments: their definitions, and a short book-mode run on real
 /// Fashion-MNIST that must print what the book's own code prints (skipped without the data).
-module DeepFunctional.Tests.Chapter4Tests
+module DeepFunctional.Book.Tests.Chapter4Tests
 
 open System.IO
 open System.Threading
 open Expecto
 open DeepFunctional
+open DeepFunctional.Book
+open DeepFunctional.Tests
 
 let folder = "/usr/share/datasets/fashion-mnist"
 
@@ -20,7 +22,7 @@ let tests =
             match deep.Layers true with
             | [ Layer.Dense a; Layer.Dense b; Layer.Dense c ] ->
                 Expect.equal (a.Neurons, b.Neurons, c.Neurons) (178, 46, 10) "widths"
-                Expect.equal (a.KeepProbability, a.DropoutScaling, a.WeightInit) (0.8, DropoutScaling.Book, WeightInit.BookGlorot) "book dropout and glorot"
+                Expect.equal (a.KeepProbability, a.DropoutScaling, a.WeightInit) (0.8, DropoutScaling.Classic, Book.glorot) "book dropout and glorot"
             | other -> failtestf "unexpected layers %A" other
             match deep.Layers false with
             | Layer.Dense a :: _ -> Expect.equal (a.DropoutScaling, a.WeightInit) (DropoutScaling.Inverted, WeightInit.Glorot) "our defaults"

@@ -1,32 +1,16 @@
-namespace DeepFunctional
+namespace DeepFunctional.Book
 
 open System
+open DeepFunctional
 open System.Numerics
 open System.Threading.Tasks
 
-/// How a network rounds: which order its sums run in and which exp, log and tanh it uses.
-///
-/// Floating-point addition is not associative, so two correct implementations of the same
-/// formula differ in the last bits. That does not matter for learning, but it matters for a
-/// run that must print the same numbers as the book's own code: with momentum, a difference of
-/// one unit in the last place grows by a constant factor per batch and shows in the third
-/// decimal of the validation loss within a few epochs.
-[<RequireQualifiedAccess>]
-type Arithmetic =
-    /// Ours: blocked matrix products with fused multiply-adds on both cores, vectorised
-    /// transcendental functions. The default, and the fast one.
-    | Fast
-    /// The book's code as it runs on NumPy 1.24 linked to the reference BLAS (Debian's
-    /// `libblas3`) on an AVX-512 processor: every matrix product sums its terms in order
-    /// without fused multiply-adds, reductions use NumPy's pairwise summation, softmax is
-    /// SciPy's `exp(x − logsumexp(x))`, and exp, log, tanh and power return NumPy's own
-    /// results (`NumPyExpLog`, `NumPyTanh`, `NumPyPow`; power for the decay factor and MSE's squares).
-    /// Double precision and dense layers only. Several times slower than `Fast` on products;
-    /// meant for book-identical runs (`--book`).
-    | NumPy
-
-/// The arithmetic of `Arithmetic.NumPy` on tensors of doubles: the same values, bit for bit,
-/// that NumPy 1.24 (reference BLAS, AVX-512) computes for the same expressions.
+/// NumPy's arithmetic on tensors of doubles: the same values, bit for bit, that NumPy 1.24
+/// linked to the reference BLAS (Debian's `libblas3`) computes on an AVX-512 processor for the
+/// same expressions. Floating-point addition is not associative, so two correct implementations
+/// of a formula differ in the last bits; with momentum, one unit in the last place grows by a
+/// constant factor per batch and shows in the third decimal of the validation loss within a few
+/// epochs, so a run that must print the book code's numbers must round as NumPy does.
 [<RequireQualifiedAccess>]
 module NumPyArithmetic =
 
@@ -121,54 +105,15 @@ module NumPyArithmetic =
         sequentialProduct false m n k (doubles "NumPyArithmetic.matmulNT" a) (doubles "NumPyArithmetic.matmulNT" bt) c
         tensor [| m; n |] c
 
-    /// NumPy's pairwise sum of a contiguous run (its `pairwise_sum`): fewer than 8 values are
-    /// added in order; up to 128 go into 8 interleaved partial sums combined as a tree, the
-    /// rest added in order; longer runs split in two at a multiple of 8 below the middle.
-    let rec private pairwise (a: ReadOnlySpan<float>) : float =
-        let n = a.Length
-        if n < 8 then
-            let mutable s = 0.0
-            for v in a do s <- s + v
-            s
-        elif n <= 128 then
-            let mutable r0, r1, r2, r3 = a.[0], a.[1], a.[2], a.[3]
-            let mutable r4, r5, r6, r7 = a.[4], a.[5], a.[6], a.[7]
-            let whole = n - n % 8
-            let mutable i = 8
-            while i < whole do
-                r0 <- r0 + a.[i]; r1 <- r1 + a.[i + 1]; r2 <- r2 + a.[i + 2]; r3 <- r3 + a.[i + 3]
-                r4 <- r4 + a.[i + 4]; r5 <- r5 + a.[i + 5]; r6 <- r6 + a.[i + 6]; r7 <- r7 + a.[i + 7]
-                i <- i + 8
-            let mutable s = ((r0 + r1) + (r2 + r3)) + ((r4 + r5) + (r6 + r7))
-            while i < n do
-                s <- s + a.[i]
-                i <- i + 1
-            s
-        else
-            let half = n / 2
-            let half = half - half % 8
-            pairwise (a.Slice(0, half)) + pairwise (a.Slice half)
-
-    /// NumPy's buffer size: a reduction hands its loop at most this many elements at a time.
-    [<Literal>]
-    let private ReduceBuffer = 8192
-
-    /// `np.sum` of a contiguous array: pairwise sums of runs of 8192, added in order to zero.
-    let sum (values: ReadOnlySpan<float>) : float =
-        let mutable s = 0.0
-        let mutable start = 0
-        while start < values.Length do
-            let count = min ReduceBuffer (values.Length - start)
-            s <- s + pairwise (values.Slice(start, count))
-            start <- start + count
-        s
+    /// `np.sum` of a contiguous array (`Summation.numpy`: pairwise sums of runs of 8192, added in order to zero).
+    let sum (values: float[]) : float = Summation.ofArray values
 
     /// `np.sum(x, axis=1)` of a matrix: each row's pairwise sum. x: [n; k] -> n values.
     let rowSums (x: Tensor<'T>) : float[] =
         Shape.checkRank "NumPyArithmetic.rowSums" "input" 2 x.Dims
         let d = doubles "NumPyArithmetic.rowSums" x
         let n, k = x.Dims.[0], x.Dims.[1]
-        Array.init n (fun i -> sum (ReadOnlySpan<float>(d, i * k, k)))
+        Array.init n (fun i -> Summation.numpy (ArrayValues(d, i * k)) k)
 
     // `np.sum(x, axis=0)` (a bias gradient) adds the rows in order, which `Tensor.sumRows`
     // already does: both arithmetics share it.
@@ -216,6 +161,66 @@ module NumPyArithmetic =
                     if Double.IsNaN v || v > m then m <- (if Double.IsNaN m then m else v)
                 let m = if Double.IsFinite m then m else 0.0
                 for j in 0 .. k - 1 do tmp.[j] <- exp (row.[j] - m)
-                let lse = log (sum (ReadOnlySpan<float>(tmp))) + m
+                let lse = log (sum tmp) + m
                 for j in 0 .. k - 1 do out.[i * k + j] <- exp (row.[j] - lse)
         tensor (Array.copy x.Dims) out
+
+    /// `np.sum` of a tensor of doubles (`sum` of its elements).
+    let sumOf (x: Tensor<'T>) : float = sum (doubles "NumPyArithmetic.sum" x)
+
+/// The book code's arithmetic as a backend: every matrix product sums its terms in order without
+/// fused multiply-adds (the reference BLAS's `dgemm`), reductions use NumPy's pairwise summation,
+/// softmax is SciPy's `exp(x − logsumexp(x))`, and exp, log, tanh, the sigmoid and power return
+/// NumPy's own results (`NumPyExpLog`, `NumPyTanh`, `NumPyPow`). Defined for double precision:
+/// in single precision every kernel is the fast backend's. Several times slower than the fast
+/// backend on products; a network evaluates whole sets at once with it, as the book does.
+type NumPyBackend() =
+    inherit FastBackend("numpy")
+
+
+
+    override this.MatMul<'T when 'T :> IFloatingPointIeee754<'T>>(a: Tensor<'T>, b: Tensor<'T>) =
+        if typeof<'T> = typeof<float> then NumPyArithmetic.matmul a b else base.MatMul(a, b)
+    override this.MatMulTN<'T when 'T :> IFloatingPointIeee754<'T>>(a: Tensor<'T>, b: Tensor<'T>) =
+        if typeof<'T> = typeof<float> then NumPyArithmetic.matmulTN a b else base.MatMulTN(a, b)
+    override this.MatMulTNInto<'T when 'T :> IFloatingPointIeee754<'T>>(a: Tensor<'T>, b: Tensor<'T>, destination: 'T[]) =
+        if typeof<'T> = typeof<float> then
+            let c = NumPyArithmetic.matmulTN a b
+            if c.Length <> destination.Length then
+                raise (ShapeMismatchException("Tensor.matmulTN", sprintf "a destination of %d elements" c.Length, sprintf "%d elements" destination.Length))
+            Array.blit c.Data 0 destination 0 c.Length
+        else base.MatMulTNInto(a, b, destination)
+    override this.MatMulNT<'T when 'T :> IFloatingPointIeee754<'T>>(a: Tensor<'T>, b: Tensor<'T>) =
+        if typeof<'T> = typeof<float> then NumPyArithmetic.matmulNT a b else base.MatMulNT(a, b)
+    // `np.sum(x, axis=0)` (a bias gradient) adds the rows in order, which the fast backend
+    // already does: both share ColumnSumsInto.
+    override this.RowSums<'T when 'T :> IFloatingPointIeee754<'T>>(x: Tensor<'T>) =
+        if typeof<'T> = typeof<float> then unbox<'T[]> (box (NumPyArithmetic.rowSums x)) else base.RowSums x
+    override this.Sum<'T when 'T :> IFloatingPointIeee754<'T>>(x: Tensor<'T>) =
+        if typeof<'T> = typeof<float> then 'T.CreateTruncating(NumPyArithmetic.sumOf x) else base.Sum x
+    override this.SumOfSquares<'T when 'T :> IFloatingPointIeee754<'T>>(x: Tensor<'T>) =
+        if typeof<'T> = typeof<float> then
+            // np.sum(np.power(x, 2)): NumPy's power (SVML's), not x·x; the two differ in the last bit.
+            let d = Array.map (fun (v: 'T) -> NumPyArithmetic.pow (Double.CreateTruncating v) 2.0) x.Data
+            'T.CreateTruncating(NumPyArithmetic.sum d)
+        else base.SumOfSquares x
+    override this.Exp<'T when 'T :> IFloatingPointIeee754<'T>>(x: Tensor<'T>) =
+        if typeof<'T> = typeof<float> then Tensor.map (fun (v: 'T) -> 'T.CreateTruncating(NumPyArithmetic.exp (Double.CreateTruncating v))) x else base.Exp x
+    override this.Log<'T when 'T :> IFloatingPointIeee754<'T>>(x: Tensor<'T>) =
+        if typeof<'T> = typeof<float> then Tensor.map (fun (v: 'T) -> 'T.CreateTruncating(NumPyArithmetic.log (Double.CreateTruncating v))) x else base.Log x
+    override this.Tanh<'T when 'T :> IFloatingPointIeee754<'T>>(x: Tensor<'T>) =
+        if typeof<'T> = typeof<float> then NumPyArithmetic.tanhOf x else base.Tanh x
+    override this.Sigmoid<'T when 'T :> IFloatingPointIeee754<'T>>(x: Tensor<'T>) =
+        if typeof<'T> = typeof<float> then NumPyArithmetic.sigmoid x else base.Sigmoid x
+    override this.Softmax<'T when 'T :> IFloatingPointIeee754<'T>>(x: Tensor<'T>) =
+        if typeof<'T> = typeof<float> then NumPyArithmetic.softmax x else base.Softmax x
+    override _.Pow(x: float, y: float) = NumPyArithmetic.pow x y
+    // The book computes a set's loss in one pass; so does this backend (dense networks only).
+    override _.EvaluationRows = Int32.MaxValue
+
+/// The backends of the book layer.
+[<RequireQualifiedAccess>]
+module NumPyBackend =
+
+    /// NumPy's arithmetic (see `NumPyBackend`): one shared value.
+    let instance: Backend = NumPyBackend()

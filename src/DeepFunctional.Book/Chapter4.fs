@@ -1,7 +1,8 @@
-namespace DeepFunctional
+namespace DeepFunctional.Book
 
 open System
 open System.Threading
+open DeepFunctional
 
 /// The book's chapter-4 experiments (classification of 28x28 images into 10 classes) as data,
 /// and one function that runs any of them, in the book's mode or ours.
@@ -37,13 +38,13 @@ module Chapter4 =
 
     let private dense neurons activation = Dense.create neurons activation
     let private glorot book (spec: DenseSpec) =
-        spec |> Dense.withWeightInit (if book then WeightInit.BookGlorot else WeightInit.Glorot)
+        spec |> Dense.withWeightInit (if book then Book.glorot else WeightInit.Glorot)
     let private dropout book keep (spec: DenseSpec) =
-        spec |> Dense.withDropout (if book then DropoutScaling.Book else DropoutScaling.Inverted) keep
+        spec |> Dense.withDropout (if book then Book.dropoutScaling else DropoutScaling.Inverted) keep
     let private shallow (output: Activation) (init: bool -> DenseSpec -> DenseSpec) book =
         [ Layer.Dense (dense 89 Activation.Sigmoid |> init book); Layer.Dense (dense 10 output |> init book) ]
     let private noInit (_: bool) (spec: DenseSpec) = spec
-    let private sce book = Loss.SoftmaxCrossEntropy(SoftmaxCrossEntropy.DefaultEps, book)
+    let private sce book = if book then Book.softmaxCrossEntropy else Loss.softmaxCrossEntropy
     let private momentum = Optimizer.sgdMomentum 0.1 0.9
     let private expDecay = Optimizer.sgdMomentum 0.2 0.9 |> Optimizer.withDecay DecayType.Exponential 0.05
 
@@ -53,7 +54,7 @@ module Chapter4 =
             Layers = shallow Activation.Sigmoid noInit; Loss = (fun _ -> Loss.MeanSquaredError)
             Optimizer = Optimizer.sgd 0.1; Epochs = 50 }
           { Name = "mse-normalized"; Description = "as mse, each output row divided by its sum"
-            Layers = shallow Activation.Sigmoid noInit; Loss = (fun book -> Loss.NormalizedMeanSquaredError book)
+            Layers = shallow Activation.Sigmoid noInit; Loss = (fun book -> if book then Book.normalizedMeanSquaredError else Loss.NormalizedMeanSquaredError)
             Optimizer = Optimizer.sgd 0.1; Epochs = 50 }
           { Name = "sce-sgd"; Description = "linear outputs, softmax cross-entropy, SGD 0.1"
             Layers = shallow Activation.Linear noInit; Loss = sce; Optimizer = Optimizer.sgd 0.1; Epochs = 50 }
@@ -100,15 +101,15 @@ module Chapter4 =
     /// in double precision, NumPy's arithmetic (so that the run repeats the book's code bit for bit).
     let network<'T> (book: bool) (config: Config) : NeuralNetwork<'T> =
         NeuralNetwork.create (config.Layers book) (config.Loss book) Seed
-        |> NeuralNetwork.withSeeding (if book then Seeding.Book else Seeding.PerNetwork)
-        |> NeuralNetwork.withArithmetic (if book && typeof<'T> = typeof<float> then Arithmetic.NumPy else Arithmetic.Fast)
+        |> NeuralNetwork.withSeeding (if book then Book.seeding else Seeding.PerNetwork)
+        |> NeuralNetwork.withBackend (if book && typeof<'T> = typeof<float> then Book.numPy else Backend.fast)
 
     /// The fit options of an experiment: batch 60, evaluation every 5 epochs, seed 190119; in book
     /// mode early stopping keeps the book's snapshot, otherwise the best evaluated model.
     let options (book: bool) (config: Config) =
         { FitOptions.defaults with
             Epochs = config.Epochs; EvalEvery = EvalEvery; BatchSize = BatchSize; Seed = Seed
-            EarlyStoppingModel = if book then EarlyStoppingModel.Book else EarlyStoppingModel.Best }
+            EarlyStoppingModel = if book then Book.earlyStopping else EarlyStoppingModel.Best }
 
     /// Runs an experiment on prepared data (inputs standardised, one-hot targets) and measures
     /// the test accuracy of the network it ends with.
@@ -121,11 +122,7 @@ module Chapter4 =
         { Config = config; Book = book; Fit = fit; Accuracy = Classification.accuracy predictions data.TestLabels; Predictions = predictions }
 
     /// The book's lines for a chapter-4 event (its early-stopping message differs from chapter 3's).
-    let bookLine (event: TrainingEvent) : string option =
-        match event with
-        | EarlyStopped (e, _, best, bestEpoch) ->
-            Some(sprintf "\nLoss increased after epoch %d, final loss was %.3f, \nusing the model from epoch %d" e best bestEpoch)
-        | other -> Trainer.bookLine other
+    let bookLine (event: TrainingEvent) : string option = Book.chapter4Line event
 
     /// The accuracy line the book prints, e.g. "The model validation accuracy is: 83.93%".
     let accuracyLine (accuracy: float) = sprintf "The model validation accuracy is: %.2f%%" (accuracy * 100.0)

@@ -1,6 +1,7 @@
-namespace DeepFunctional
+namespace DeepFunctional.Book
 
 open System
+open DeepFunctional
 open MathNet.Numerics.LinearAlgebra
 
 /// The book's chapter 2, step by step: linear regression and a one-hidden-layer network
@@ -337,7 +338,7 @@ module Chapter2 =
             let g = networkGradients forward w
             let dB1 =
                 if config.BookBiasGradient then
-                    Tensor.fill g.dB1.Shape (Metrics.pairwiseSum (g.dB1.AsSpan()))
+                    Tensor.fill g.dB1.Shape (Summation.ofArray (g.dB1.ToArray()))
                 else g.dB1
             loss,
             { W1 = Tensor.axpy (-lr) g.dW1 w.W1

@@ -1,10 +1,12 @@
-module DeepFunctional.Tests.NumPyPowTests
+module DeepFunctional.Book.Tests.NumPyPowTests
 
 open System
 open System.Globalization
 open System.IO
 open Expecto
 open DeepFunctional
+open DeepFunctional.Book
+open DeepFunctional.Tests
 
 /// The vectors NumPy 1.24.2 produced: (x bits, y bits, np.power bits) per row; `#` lines are
 /// comments, the first other line names the columns.

@@ -1,6 +1,7 @@
-namespace DeepFunctional
+namespace DeepFunctional.Book
 
 open System
+open DeepFunctional
 open System.Numerics
 
 /// NumPy's float64 `power`, bit for bit: the results `numpy.power(x, y)` gives for float64 under

@@ -1,9 +1,11 @@
 /// Tests of the book's chapter 2: hand-written linear regression and one-hidden-layer
 /// network on the Boston data, and the closed-form least-squares fit.
-module DeepFunctional.Tests.Chapter2Tests
+module DeepFunctional.Book.Tests.Chapter2Tests
 
 open Expecto
 open DeepFunctional
+open DeepFunctional.Book
+open DeepFunctional.Tests
 
 
 /// Passes when `actual` rounds to `printed` at 4 decimals (within 5e-5), as the book prints.

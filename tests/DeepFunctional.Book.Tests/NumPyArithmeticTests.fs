@@ -1,10 +1,12 @@
-module DeepFunctional.Tests.NumPyArithmeticTests
+module DeepFunctional.Book.Tests.NumPyArithmeticTests
 
 open System
 open System.Globalization
 open System.IO
 open Expecto
 open DeepFunctional
+open DeepFunctional.Book
+open DeepFunctional.Tests
 
 /// Lines of Data/numpy-arithmetic.txt, written by NumPy 1.24.2 with the reference BLAS:
 /// a tag, then numbers (double results as their 64-bit patterns in decimal).
@@ -39,7 +41,7 @@ let tests =
         test "sum gives np.sum's bits for every length from 0 to 100,000" {
             for l in lines.Value |> Array.filter (fun l -> l.[0] = "sum") do
                 let n = int l.[1]
-                let actual = NumPyArithmetic.sum (ReadOnlySpan<float>(data n n))
+                let actual = NumPyArithmetic.sum (data n n)
                 Expect.equal (Check.bits actual) (parse l.[2]) (sprintf "np.sum of %d values" n)
         }
 
@@ -104,21 +106,27 @@ let tests =
         test "in NumPy arithmetic the exponential decay factor is np.power's, which glibc's pow misses by one ulp" {
             // deep-dropout: 0.2 to 0.05 over 20 epochs; NumPy 1.24.2 gives 0.9296353550084062.
             let optimizer = Optimizer.sgdMomentum 0.2 0.9 |> Optimizer.withDecay DecayType.Exponential 0.05
-            let numpy: OptimizerState<float> = Optimizer.initIn Arithmetic.NumPy optimizer 20
-            let fast: OptimizerState<float> = Optimizer.initIn Arithmetic.Fast optimizer 20
+            let numpy: OptimizerState<float> = Optimizer.initWith Book.numPy optimizer 20
+            let fast: OptimizerState<float> = Optimizer.initWith Backend.fast optimizer 20
             Expect.equal (sprintf "%.17g" numpy.DecayPerEpoch) "0.92963535500840622" "np.power(0.25, 1/19)"
             Expect.notEqual numpy.DecayPerEpoch fast.DecayPerEpoch "Math.Pow rounds the other way"
         }
 
-        test "NumPy arithmetic is refused for single precision and for networks with other layers" {
-            let dense = [ Layer.Dense (Dense.create 3 Activation.Sigmoid) ]
-            Expect.throwsT<InvalidValueException>
-                (fun () -> (NeuralNetwork.create dense Loss.MeanSquaredError 1L : NeuralNetwork<float32>) |> NeuralNetwork.withArithmetic Arithmetic.NumPy |> ignore)
-                "single precision"
-            Expect.throwsT<InvalidValueException>
-                (fun () -> (NeuralNetwork.create (Layer.Flatten :: dense) Loss.MeanSquaredError 1L : NeuralNetwork<float>) |> NeuralNetwork.withArithmetic Arithmetic.NumPy |> ignore)
-                "a flatten layer"
-            let net = (NeuralNetwork.create dense Loss.MeanSquaredError 1L : NeuralNetwork<float>) |> NeuralNetwork.withArithmetic Arithmetic.NumPy
-            Expect.equal net.Arithmetic Arithmetic.NumPy "a dense double network takes it"
+        test "the NumPy backend computes single precision with the fast backend's kernels" {
+            let a = Tensor.ofFloats<float32> [| 3; 4 |] [| for i in 0 .. 11 -> float i * 0.37 - 1.1 |]
+            let b = Tensor.ofFloats<float32> [| 4; 2 |] [| for i in 0 .. 7 -> 0.5 - float i * 0.21 |]
+            Expect.equal (Book.numPy.MatMul(a, b).ToArray()) (Backend.fast.MatMul(a, b).ToArray()) "matmul"
+            Expect.equal (Book.numPy.Tanh(a).ToArray()) (Backend.fast.Tanh(a).ToArray()) "tanh"
+            Expect.equal (Book.numPy.Softmax(a).ToArray()) (Backend.fast.Softmax(a).ToArray()) "softmax"
+        }
+
+        test "the NumPy backend's kernels are NumPy's: products in order, pairwise sums, NumPy's tanh and sigmoid" {
+            let a = matrix 130 300 2
+            let b = matrix 300 9 6
+            Expect.equal (Book.numPy.MatMul(a, b).ToArray()) ((NumPyArithmetic.matmul a b).ToArray()) "matmul"
+            Expect.equal (Book.numPy.RowSums a) (NumPyArithmetic.rowSums a) "row sums"
+            Expect.equal (Book.numPy.Tanh(a).ToArray()) ((NumPyArithmetic.tanhOf a).ToArray()) "tanh"
+            Expect.equal (Book.numPy.Sigmoid(a).ToArray()) ((NumPyArithmetic.sigmoid a).ToArray()) "sigmoid"
+            Expect.equal Book.numPy.EvaluationRows System.Int32.MaxValue "whole sets at once, as the book"
         }
     ]

@@ -1,10 +1,12 @@
-module DeepFunctional.Tests.NumPyMathTests
+module DeepFunctional.Book.Tests.NumPyMathTests
 
 open System
 open System.Globalization
 open System.IO
 open Expecto
 open DeepFunctional
+open DeepFunctional.Book
+open DeepFunctional.Tests
 
 // ---------------------------------------------------------------------------
 // The vectors file: numpy.exp / numpy.log of float64 arrays, as bit patterns

@@ -1,6 +1,7 @@
-namespace DeepFunctional
+namespace DeepFunctional.Book
 
 open System
+open DeepFunctional
 open System.Numerics
 
 /// NumPy's float64 `exp` and `log`, bit for bit: the results `numpy.exp` and `numpy.log` give

@@ -1,62 +1,41 @@
 // Chapter 3 of "Deep Learning from Scratch", in F#, on DeepFunctional.
 // Build the library once, then run the script from the repository root:
-//     dotnet build src/DeepFunctional
+//     dotnet build src/DeepFunctional.Book
 //     dotnet fsi examples/ch3_boston.fsx
-// It trains the book's three Boston-housing models with the book's split, seed and seeding
-// order and prints the book's lines, then a table of ours against the book's printed numbers.
-#r "../src/DeepFunctional/bin/Debug/net10.0/System.Numerics.Tensors.dll"
-#r "../src/DeepFunctional/bin/Debug/net10.0/MathNet.Numerics.dll"
-#r "../src/DeepFunctional/bin/Debug/net10.0/DeepFunctional.dll"
+// It trains the book's three Boston-housing models (`Chapter3.models`, the book layer's one
+// definition of them and of the numbers the book's code prints) with the book's split, seed and
+// seeding order, prints the book's lines, then a table of ours against the book's numbers.
+#r "../src/DeepFunctional.Book/bin/Debug/net10.0/System.Numerics.Tensors.dll"
+#r "../src/DeepFunctional.Book/bin/Debug/net10.0/MathNet.Numerics.dll"
+#r "../src/DeepFunctional.Book/bin/Debug/net10.0/DeepFunctional.dll"
+#r "../src/DeepFunctional.Book/bin/Debug/net10.0/DeepFunctional.Book.dll"
 
 open System.Threading
 open DeepFunctional
+open DeepFunctional.Book
 
 // The book's data: 13 standardised features, MEDV as target, its 354/152 split.
 let data = Datasets.bostonSplit<float> ()
 
-let dense neurons activation = Layer.Dense (Dense.create neurons activation)
-
-let models =
-    [ "Linear regression", [ dense 1 Activation.Linear ]
-      "Neural network (one hidden layer)", [ dense 13 Activation.Sigmoid; dense 1 Activation.Linear ]
-      "Deep neural network (two hidden layers)", [ dense 13 Activation.Sigmoid; dense 13 Activation.Sigmoid; dense 1 Activation.Linear ] ]
-
-// What the book's code prints (BOOK.md: NumPy 1.24 on the same data): five losses, MAE, RMSE.
-let book =
-    [ [ 30.293; 28.469; 26.293; 25.541; 25.087; 3.52; 5.01 ]
-      [ 27.435; 21.839; 18.918; 17.195; 16.215; 2.60; 4.03 ]
-      [ 44.143; 25.278; 22.339; 16.500; 14.655; 2.45; 3.83 ] ]
-
-let options = { FitOptions.defaults with Epochs = 50; EvalEvery = 10; BatchSize = 32; Seed = 20190501L }
-
-let ours =
-    [ for name, layers in models ->
-        printfn "\n%s" name
-        let net: NeuralNetwork<float> =
-            NeuralNetwork.create layers Loss.MeanSquaredError 20190501L
-            |> NeuralNetwork.withSeeding Seeding.Book   // every layer re-seeds, as the book's Dense does
+let rows =
+    [ for model in Chapter3.models do
+        printfn "\n%s: %A" model.Name model.Layers
         let mutable losses = []
         let onEvent event =
-            Trainer.bookLine event |> Option.iter (printfn "%s")
+            Book.line event |> Option.iter (printfn "%s")
             match event with
-            | Evaluated (_, loss, _) -> losses <- losses @ [ loss ]
+            | Evaluated (_, loss, _) -> losses <- losses @ [ sprintf "%.3f" loss ]
             | _ -> ()
-        let result =
-            Trainer.fitWith onEvent CancellationToken.None options (Optimizer.sgd 0.01)
-                net data.XTrain data.YTrain data.XTest data.YTest
-        let predictions = NeuralNetwork.forward result.Network data.XTest
-        let mae = Metrics.meanAbsoluteError predictions data.YTest
-        let rmse = Metrics.rootMeanSquaredError predictions data.YTest
-        printfn "Mean absolute error: %.2f\n\nRoot mean squared error %.2f" mae rmse
-        losses @ [ mae; rmse ] ]
+        // The book's network (mean squared error, every layer re-seeding as the book's Dense does)
+        // trained as the book's `fit`: 50 epochs, evaluation every 10, batches of 32, SGD 0.01.
+        let r = Chapter3.run onEvent CancellationToken.None model data
+        printfn "Mean absolute error: %.2f\n\nRoot mean squared error %.2f" r.Mae r.Rmse
+        let labels = [ for e in Chapter3.bookEpochs -> sprintf "%d ep." e ] @ [ "MAE"; "RMSE" ]
+        let ours = losses @ [ sprintf "%.2f" r.Mae; sprintf "%.2f" r.Rmse ]
+        let book = model.Losses @ [ model.Mae; model.Rmse ]
+        yield! List.zip3 (List.replicate 7 model.Name) labels (List.zip ours book) ]
 
-printfn "\n%-8s %-10s %10s %10s  %s" "model" "figure" "ours" "book" "equal"
-let labels = [ "10 ep."; "20 ep."; "30 ep."; "40 ep."; "50 ep."; "MAE"; "RMSE" ]
-let mutable equal = 0
-for m, (o, b) in List.indexed (List.zip ours book) do
-    for label, ov, bv in List.zip3 labels o b do
-        let digits = if label.EndsWith "ep." then 3 else 2
-        let os, bs = ov.ToString("F" + string digits), bv.ToString("F" + string digits)
-        if os = bs then equal <- equal + 1
-        printfn "%-8d %-10s %10s %10s  %s" (m + 1) label os bs (if os = bs then "yes" else "NO")
-printfn "\n%d of 21 numbers equal the book's" equal
+printfn "\n%-18s %-7s %8s %8s  %s" "model" "figure" "ours" "book" "equal"
+for name, label, (o, b) in rows do
+    printfn "%-18s %-7s %8s %8s  %s" name label o b (if o = b then "yes" else "NO")
+printfn "\n%d of %d numbers equal the book's" (rows |> List.filter (fun (_, _, (o, b)) -> o = b) |> List.length) rows.Length

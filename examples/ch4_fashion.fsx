@@ -5,7 +5,7 @@
 // It needs MNIST-format data: Debian's `apt-get install dataset-fashion-mnist` puts
 // Fashion-MNIST in /usr/share/datasets/fashion-mnist (any MNIST folder works the same way).
 // Build the library once, then run from the repository root:
-//     dotnet build -c Release src/DeepFunctional
+//     dotnet build -c Release src/DeepFunctional.Book
 //     dotnet fsi examples/ch4_fashion.fsx [config] [book|ours] [epochs] [data folder]
 // e.g. `dotnet fsi examples/ch4_fashion.fsx sce-sgd book 15` prints the book code's losses
 // 1.040, 0.948 and 0.893 on Fashion-MNIST (book mode computes in NumPy's arithmetic, so every
@@ -16,6 +16,7 @@
 open System
 open System.Threading
 open DeepFunctional
+open DeepFunctional.Book
 open Fashion_data
 
 let configName = arg 1 "sce-momentum"
@@ -33,7 +34,7 @@ let config =
 printfn "%s (%s), %s mode, %d epochs" config.Name config.Description (if book then "book" else "our") config.Epochs
 let clock = Diagnostics.Stopwatch.StartNew()
 let onEvent event =
-    Chapter4.bookLine event |> Option.iter (printfn "%s")
+    Book.chapter4Line event |> Option.iter (printfn "%s")
     match event with
     | EpochCompleted (e, n) -> eprintfn "  epoch %d/%d done after %.1f s" e n clock.Elapsed.TotalSeconds
     | _ -> ()

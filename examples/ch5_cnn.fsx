@@ -4,7 +4,7 @@
 // It needs MNIST-format data: Debian's `apt-get install dataset-fashion-mnist` puts
 // Fashion-MNIST in /usr/share/datasets/fashion-mnist (any MNIST folder works the same way).
 // Build the library once, then run from the repository root:
-//     dotnet build -c Release src/DeepFunctional
+//     dotnet build -c Release src/DeepFunctional.Book
 //     dotnet fsi examples/ch5_cnn.fsx [book|ch7] [book|ours] [epochs] [data folder]
 // `book` is the book's network: 16 kernels of 5x5 with tanh, flattened, dropout 0.8, then 10
 // linear outputs, softmax cross-entropy and SGD with momentum 0.1; `ch7` is the deeper network of
@@ -14,6 +14,7 @@
 open System
 open System.Threading
 open DeepFunctional
+open DeepFunctional.Book
 open Fashion_data
 
 let netName = arg 1 "book"
@@ -35,7 +36,7 @@ for layer in config.Layers book do
 let clock = Diagnostics.Stopwatch.StartNew()
 // The book's lines: the test loss after every epoch comes from the trainer's events, the
 // accuracy every 100 batches from the runner's checks.
-let onEvent event = Chapter4.bookLine event |> Option.iter (printfn "%s")
+let onEvent event = Book.chapter4Line event |> Option.iter (printfn "%s")
 let onCheck check = printfn "%s  (%.0f s)" (Chapter5.checkLine check) clock.Elapsed.TotalSeconds
 let result = Chapter5.run book onEvent onCheck CancellationToken.None config data
 printfn "%s" (Chapter5.accuracyLine result.Accuracy)

@@ -4,17 +4,19 @@
 // character) and generated text as it trains, then saving the model and loading it back.
 //
 // Build the library once, then run from the repository root:
-//     dotnet build -c Release src/DeepFunctional
+//     dotnet build -c Release src/DeepFunctional.Book
 //     dotnet fsi examples/ch6_shakespeare.fsx [iterations] [layers]
 // e.g. `dotnet fsi examples/ch6_shakespeare.fsx 300 gru:64,lstm:128`. The default is the book's
 // experiment, one LSTM of 256, for 1,000 iterations (about 2.5 nats per character at the end).
-#r "../src/DeepFunctional/bin/Release/net10.0/System.Numerics.Tensors.dll"
-#r "../src/DeepFunctional/bin/Release/net10.0/MathNet.Numerics.dll"
-#r "../src/DeepFunctional/bin/Release/net10.0/DeepFunctional.dll"
+#r "../src/DeepFunctional.Book/bin/Release/net10.0/System.Numerics.Tensors.dll"
+#r "../src/DeepFunctional.Book/bin/Release/net10.0/MathNet.Numerics.dll"
+#r "../src/DeepFunctional.Book/bin/Release/net10.0/DeepFunctional.dll"
+#r "../src/DeepFunctional.Book/bin/Release/net10.0/DeepFunctional.Book.dll"
 
 open System
 open System.IO
 open DeepFunctional
+open DeepFunctional.Book
 
 let arg i fallback = if fsi.CommandLineArgs.Length > i then fsi.CommandLineArgs.[i] else fallback
 let iterations = int (arg 1 "1000")
@@ -36,12 +38,12 @@ let layers =
         | _ -> failwithf "a layer is kind:hidden, got %s" part)
     |> List.ofArray
 
-// Randomness is an argument: the weights come from this generator, the samples from SampleSeed.
-let model, _ = CharModel.create<float32> vocabulary layers (Rng.seed 1L)
-let settings =
-    { BatchSize = 32; SequenceLength = 25; Iterations = iterations; SampleEvery = 100; SampleLength = 100
-      Temperature = 1.0; SampleSeed = 1L; LossScaling = SequenceLossScaling.Sum }
-let optimizer = Optimizer.adaGrad 0.01 |> Optimizer.withClipping 2.0
+// Randomness is an argument: the weights come from the seed 1, the samples from SampleSeed.
+// The model is a NeuralNetwork of recurrent layers, trained by the common Trainer on the book's
+// window batches; the settings and optimizer are the book layer's `Chapter6`.
+let model = CharModel.create<float32> vocabulary layers 1L
+let settings = Chapter6.training iterations
+let optimizer = Chapter6.optimizer
 
 let mutable average = nan
 let result =

@@ -1,9 +1,10 @@
 // What the chapter 4 and 5 examples share: the library, their command line
 // `[name] [book|ours] [epochs] [data folder]`, and the MNIST-format data they train on.
 // Not run on its own: `#load "fashion_data.fsx"` and `open Fashion_data`.
-#r "../src/DeepFunctional/bin/Release/net10.0/System.Numerics.Tensors.dll"
-#r "../src/DeepFunctional/bin/Release/net10.0/MathNet.Numerics.dll"
-#r "../src/DeepFunctional/bin/Release/net10.0/DeepFunctional.dll"
+#r "../src/DeepFunctional.Book/bin/Release/net10.0/System.Numerics.Tensors.dll"
+#r "../src/DeepFunctional.Book/bin/Release/net10.0/MathNet.Numerics.dll"
+#r "../src/DeepFunctional.Book/bin/Release/net10.0/DeepFunctional.dll"
+#r "../src/DeepFunctional.Book/bin/Release/net10.0/DeepFunctional.Book.dll"
 
 open System.IO
 open DeepFunctional

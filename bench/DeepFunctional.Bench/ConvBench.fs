@@ -36,14 +36,14 @@ let private flops (cin: int) (cout: int) (k: int) = 2.0 * float batch * float co
 /// GFLOP/s of the forward pass.
 let private forward (cin: int) (cout: int) (k: int) () =
     let x, w, _ = operands<float32> cin cout k
-    let g = Conv2dGeometry.book k
+    let g = Conv2dGeometry.same k
     let seconds = Timing.secondsPerCall (fun () -> Conv2d.forward g w x |> ignore)
     flops cin cout k / seconds / 1e9
 
 /// GFLOP/s of forward plus backward (three products).
 let private step (cin: int) (cout: int) (k: int) () =
     let x, w, dy = operands<float32> cin cout k
-    let g = Conv2dGeometry.book k
+    let g = Conv2dGeometry.same k
     let seconds =
         Timing.secondsPerCall (fun () ->
             Conv2d.forward g w x |> ignore

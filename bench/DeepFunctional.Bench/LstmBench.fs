@@ -11,13 +11,22 @@ open DeepFunctional.Bench.Benchmarks
 let private seconds<'T when 'T :> IFloatingPointIeee754<'T>> () =
     let text = Datasets.shakespeare ()
     let vocabulary = CharModel.vocabulary text
-    let model, _ = CharModel.create<'T> vocabulary [ SequenceLayer.lstm 256 vocabulary.Length ] (Rng.seed 1L)
-    let settings =
-        { BatchSize = 32; SequenceLength = 25; Iterations = 0; SampleEvery = 0; SampleLength = 0
-          Temperature = 1.0; SampleSeed = 0L; LossScaling = SequenceLossScaling.Sum }
+    let model = CharModel.create<'T> vocabulary [ SequenceLayer.lstm 256 vocabulary.Length ] 1L
+    let indices = CharModel.encode vocabulary text
     let optimizer = Optimizer.adaGrad 0.01 |> Optimizer.withClipping 2.0
-    let session = CharModel.session settings optimizer text model
-    100.0 * Timing.secondsPerCall (fun () -> session.Step() |> ignore)
+    // One iteration as CharModel.train takes it through the trainer: the window batch of the
+    // step, the stateful forward pass, the loss, backpropagation through time, AdaGrad in place.
+    let mutable state: OptimizerState<'T> = Optimizer.init optimizer 1
+    let work = Optimizer.work state (NeuralNetwork.parameters model.Network)
+    let mutable net = { NeuralNetwork.withParameters (work.Parameters |> List.map (fun b -> b.View)) model.Network with Loss = CharModel.sumLoss }
+    let mutable step = 0
+    let rng = Rng.seed 1L
+    100.0 * Timing.secondsPerCall (fun () ->
+        let x, y = CharModel.batch<'T> vocabulary.Length indices (CharModel.windowStart indices.Length 32 25 step) 32 25
+        let r = NeuralNetwork.trainBatch rng net x y
+        net <- r.Network
+        state <- Optimizer.stepInPlace optimizer state work (NeuralNetwork.gradients r.Gradients)
+        step <- step + 1)
 
 /// Single and double precision.
 let all : Benchmark list =

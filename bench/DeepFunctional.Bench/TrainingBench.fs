@@ -23,11 +23,13 @@ let private data<'T when 'T :> IFloatingPointIeee754<'T>> (rows: int) (features:
 let private stepper (optimizer: Optimizer) (batch: int) (net: NeuralNetwork<'T>) (x: Tensor<'T>) (y: Tensor<'T>) =
     let net, _ = NeuralNetwork.initialise (Tensor.sliceRows 0 batch x) (Rng.seed 1L) net
     let initial = NeuralNetwork.parameters net |> List.map Tensor.copy
-    let parameters = NeuralNetwork.parameters net
+    let mutable state: OptimizerState<'T> = Optimizer.init optimizer 1
+    // The trainer's buffers: the parameters live in `work`, the network holds views of them.
+    let work = Optimizer.work state initial
+    let net = NeuralNetwork.withParameters (work.Parameters |> List.map (fun b -> b.View)) net
     let batches = x.Rows / batch
     let xs = Array.init batches (fun b -> Tensor.sliceRows (b * batch) batch x)
     let ys = Array.init batches (fun b -> Tensor.sliceRows (b * batch) batch y)
-    let mutable state: OptimizerState<'T> = Optimizer.init optimizer 1
     let mutable gradients = ValueNone
     let mutable b = 0
     let rng = Rng.seed 3L
@@ -35,10 +37,12 @@ let private stepper (optimizer: Optimizer) (batch: int) (net: NeuralNetwork<'T>)
         if b = batches then
             b <- 0
             state <- Optimizer.init optimizer 1
-            List.iter2 (fun (p: Tensor<'T>) (p0: Tensor<'T>) -> Array.blit p0.Data 0 p.Data 0 p0.Length) parameters initial
-        let r = NeuralNetwork.trainBatchReusing gradients rng net xs.[b] ys.[b]
-        gradients <- ValueSome r.Gradients
-        state <- Optimizer.stepInPlace optimizer state parameters (NeuralNetwork.gradients r.Gradients)
+            work.Velocities <- []
+            work.SquareSums <- []
+            List.iter2 (fun (p: TensorBuffer<'T>) (p0: Tensor<'T>) -> Array.blit p0.Data 0 p.Data 0 p0.Length) work.Parameters initial
+        let r = NeuralNetwork.trainBatchInto gradients rng net xs.[b] ys.[b]
+        if gradients.IsNone then gradients <- ValueSome (NeuralNetwork.gradientBuffers r.Gradients)
+        state <- Optimizer.stepInPlace optimizer state work (NeuralNetwork.gradients r.Gradients)
         b <- b + 1
 
 /// Bytes allocated per call of `run`, over all threads, after a warm-up.

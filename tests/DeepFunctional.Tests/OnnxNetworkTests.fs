@@ -1,0 +1,135 @@
+/// ONNX export of whole networks (`Onnx.ofModel`, `Onnx.export`): every layer kind and every
+/// preprocessing, run in ONNX Runtime on raw inputs and compared with our own inference pass.
+module DeepFunctional.Tests.OnnxNetworkTests
+
+open System
+open System.IO
+open Expecto
+open Microsoft.ML.OnnxRuntime
+open DeepFunctional
+open DeepFunctional.Onnx
+open DeepFunctional.Tests.Check
+open DeepFunctional.Tests.OnnxTests
+
+/// Whole networks chain many float32 ops, and the graph standardises raw inputs in float32
+/// where we do it in double: 1e-4 absolute on outputs of order one.
+let private networkTolerance = 1e-4
+
+let private expectWithin (what: string) (ours: Tensor<float32>) (onnx: Tensor<float32>) =
+    let d = maxDiff ours onnx
+    Check.isAtMost d networkTolerance (sprintf "%s: ONNX Runtime within %g of our forward pass" what networkTolerance)
+
+let private saved (shape: int[]) (preprocessing: Preprocessing) (net: NeuralNetwork<'T>) =
+    { ModelFile.ofNetwork shape net with Preprocessing = preprocessing }
+
+/// Our output for raw inputs: the preprocessing, the inference pass, the softmax of a classifier.
+let private ours (model: SavedModel<float32>) (raw: Tensor<float32>) =
+    let y = NeuralNetwork.predict model.Network (Preprocessing.apply model.Preprocessing raw)
+    match Loss.kind model.Network.Loss with
+    | Loss.SoftmaxCrossEntropy _ -> Softmax.forward y
+    | _ -> y
+
+/// A classifier of 1×8×8 images using every image layer, trained one batch on standardised pixels.
+let private imageModel () =
+    let layers =
+        [ Layer.Conv2D (Conv2D.create 3 3 Activation.Tanh |> Conv2D.withBias true)
+          Layer.MaxPool2D (2, 2)
+          Layer.Conv2D (Conv2D.create 2 3 Activation.ReLU |> Conv2D.withGeometry 1 0 |> Conv2D.withDropout DropoutScaling.Classic 0.9)
+          Layer.AvgPool2D (2, 1)
+          Layer.Flatten
+          Layer.Dropout (0.8, DropoutScaling.Inverted)
+          Layer.Dense (Dense.create 4 Activation.Sigmoid |> Dense.withWeightInit WeightInit.Glorot)
+          Layer.Dense (Dense.create 3 Activation.Linear) ]
+    let draws, _ = Rng.randint 0L 256L (6 * 64) (Rng.seed 5L)
+    let raw = Tensor.ofFloats<float32> [| 6; 1; 8; 8 |] (draws |> Array.map float)
+    let pixels = Preprocessing.Pixels { Mean = 120.5; Std = 70.25 }
+    let net = NeuralNetwork.create layers Loss.softmaxCrossEntropy 11L
+    let r = NeuralNetwork.trainBatch (Rng.seed 2L) net (Preprocessing.apply pixels raw) (Classification.oneHot<float32> 3 [| 0; 1; 2; 0; 1; 2 |])
+    saved [| 1; 8; 8 |] pixels r.Network, raw
+
+/// Token ids through an embedding, a GRU over every step, a book LSTM with its projection and a
+/// carried (non-zero) state, and an RNN's last step.
+let private sequenceModel () =
+    let layers =
+        [ Layer.Embedding (7, 4)
+          Layer.Sequence (SequenceLayer.create CellKind.Gru 5 true)
+          Layer.Sequence (SequenceLayer.lstm 6 3 |> SequenceLayer.withWeightScale 0.3)
+          Layer.Sequence (SequenceLayer.create CellKind.Rnn 4 false)
+          Layer.Dense (Dense.create 2 Activation.Linear) ]
+    let draws, _ = Rng.randint 0L 7L 18 (Rng.seed 3L)
+    let ids = Tensor.ofFloats<float32> [| 3; 6 |] (draws |> Array.map float)
+    let net = NeuralNetwork.create layers Loss.MeanSquaredError 4L
+    let r = NeuralNetwork.trainBatch (Rng.seed 2L) net ids (randomTensor<float32> 5L [| 3; 2 |])
+    saved [| 6 |] Preprocessing.Identity r.Network, ids
+
+/// A regression network on per-feature standardised rows.
+let private denseModel<'T when 'T :> Numerics.IFloatingPointIeee754<'T>> (preprocessing: Preprocessing) =
+    let layers = [ Layer.Dense (Dense.create 5 Activation.Sigmoid); Layer.Dense (Dense.create 1 Activation.Linear) ]
+    let raw = Tensor.ofFloats<'T> [| 4; 3 |] [| 1.; 200.; -3.; 2.; 180.; 0.5; 0.; 210.; 4.; 3.; 190.; -1. |]
+    let net: NeuralNetwork<'T> = NeuralNetwork.create layers Loss.MeanSquaredError 9L
+    let r = NeuralNetwork.trainBatch (Rng.seed 1L) net (Preprocessing.apply preprocessing raw) (randomTensor<'T> 2L [| 4; 1 |])
+    saved [| 3 |] preprocessing r.Network, raw
+
+let private standardizer: Standardizer = { Means = [| 1.5; 195.0; 0.1 |]; Stds = [| 1.1; 11.2; 2.6 |] }
+
+let private run (model: SavedModel<'T>) (raw: Tensor<float32>) = runOnnx (Onnx.ofModel model) [ "x", raw ] |> List.exactlyOne
+
+[<Tests>]
+let tests =
+    testList "Onnx networks" [
+        testCase "An image classifier of every image layer, fed raw pixels, gives our probabilities" <| fun () ->
+            let model, raw = imageModel ()
+            let onnx = run model raw
+            expectWithin "image classifier" (ours model raw) onnx
+            for row in 0 .. raw.Shape.[0] - 1 do
+                let sum = [ for c in 0 .. 2 -> float (onnx.ToArray().[row * 3 + c]) ] |> List.sum
+                within 1e-6 (abs (sum - 1.0)) "each row of the softmax head sums to 1"
+
+        testCase "A network of an embedding and every recurrent kind, fed token ids, gives our outputs" <| fun () ->
+            let model, ids = sequenceModel ()
+            Expect.isTrue (NeuralNetwork.states model.Network |> List.exists (fun s -> s |> Option.exists (fun s -> s.H.ToArray() |> Array.exists (fun v -> v <> 0.0f)))) "the carried state is not zero"
+            expectWithin "sequence network" (ours model ids) (run model ids)
+
+        testCase "The graph starts a carried-state layer from its state: a zero state would differ" <| fun () ->
+            let model, ids = sequenceModel ()
+            let reset = { model with Network = NeuralNetwork.resetStates model.Network }
+            let d = maxDiff (ours model ids) (run reset ids)
+            Check.isAbove d networkTolerance "the export of the reset network differs from ours with the carried state"
+
+        testCase "A per-feature standardisation is in the graph: raw rows go in" <| fun () ->
+            let model, raw = denseModel<float32> (Preprocessing.Standardize standardizer)
+            expectWithin "standardised regression" (ours model raw) (run model raw)
+
+        testCase "An affine preprocessing is in the graph" <| fun () ->
+            let model, raw = denseModel<float32> (Preprocessing.Affine (0.01, -1.0))
+            expectWithin "affine regression" (ours model raw) (run model raw)
+
+        testCase "A double network exports in single precision, within float32 rounding of its double outputs" <| fun () ->
+            let model, raw = denseModel<float> (Preprocessing.Standardize standardizer)
+            let expected = NeuralNetwork.predict model.Network (Preprocessing.apply model.Preprocessing raw)
+            let onnx = run model (Tensor.convert<float, float32> raw)
+            expectWithin "double regression" (Tensor.convert<float, float32> expected) onnx
+
+        testCase "The graph's batch dimension is symbolic: one export serves any number of rows" <| fun () ->
+            let model, raw = denseModel<float32> (Preprocessing.Standardize standardizer)
+            use session = new InferenceSession(ModelProto.toBytes (Onnx.ofModel model))
+            for rows in [ 1; 4 ] do
+                let x = Tensor.sliceRows 0 rows raw
+                expectWithin (sprintf "%d rows" rows) (ours model x) (runSession session [ "x", x ] |> List.exactlyOne)
+
+        testCase "Exporting a network without parameters is an InvalidOperationException naming Onnx.export" <| fun () ->
+            let net: NeuralNetwork<float32> = NeuralNetwork.create [ Layer.Dense (Dense.create 1 Activation.Linear) ] Loss.MeanSquaredError 1L
+            let e = caught<InvalidOperationException> (fun () -> Onnx.ofModel (ModelFile.ofNetwork [| 3 |] net) |> ignore)
+            Expect.stringContains e.Message "Onnx.export" "names the operation"
+
+        testCase "Onnx.export writes a file ONNX Runtime loads, and nothing beside it" <| fun () ->
+            let dir = Directory.CreateTempSubdirectory("df-onnx-net-").FullName
+            try
+                let model, raw = imageModel ()
+                let path = Path.Combine(dir, "classifier.onnx")
+                Onnx.export path model
+                use session = new InferenceSession(path)
+                expectWithin "from the file" (ours model raw) (runSession session [ "x", raw ] |> List.exactlyOne)
+                Expect.equal (Directory.GetFiles dir |> Array.map Path.GetFileName) [| "classifier.onnx" |] "no temporary file left"
+            finally Directory.Delete(dir, true)
+    ]

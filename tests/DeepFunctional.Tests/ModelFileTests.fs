@@ -15,7 +15,7 @@ let private withFolder (f: string -> unit) =
 
 /// A network of every kind of layer that takes [batch; 1; 8; 8] images, trained one step so its
 /// parameters are not the initial draws.
-let private imageNet<'T when 'T :> Numerics.IFloatingPointIeee754<'T>> () =
+let imageNet<'T when 'T :> Numerics.IFloatingPointIeee754<'T>> () =
     let layers =
         [ Layer.Conv2D (Conv2D.create 3 3 Activation.Tanh |> Conv2D.withBias true)
           Layer.MaxPool2D (2, 2)
@@ -32,7 +32,7 @@ let private imageNet<'T when 'T :> Numerics.IFloatingPointIeee754<'T>> () =
 
 /// A network of an embedding, a Keras-like GRU over every step, a book LSTM with its projection
 /// and carried state, and a Keras-like RNN's last step.
-let private sequenceNet<'T when 'T :> Numerics.IFloatingPointIeee754<'T>> () =
+let sequenceNet<'T when 'T :> Numerics.IFloatingPointIeee754<'T>> () =
     let layers =
         [ Layer.Embedding (7, 4)
           Layer.Sequence (SequenceLayer.create CellKind.Gru 5 true)

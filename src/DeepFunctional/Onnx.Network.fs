@@ -9,8 +9,9 @@ open DeepFunctional
 [<RequireQualifiedAccess>]
 module Onnx =
 
-    /// The ONNX graph of a saved model: input `x` of shape [batch; InputShape] (batch symbolic),
-    /// output `y`. A double network is exported in single precision (its weights rounded to
+    /// The ONNX graph of a saved model: input `x` of shape [batch; InputShape] (batch symbolic,
+    /// and the sequence length too when the first layer is an embedding or a recurrent layer, so
+    /// a character model's graph runs a whole sequence of any length), output `y`. A double network is exported in single precision (its weights rounded to
     /// nearest). A recurrent layer that carries its state starts from that state.
     /// <exception cref="InvalidOperationException">when the network has no parameters.</exception>
     /// <exception cref="ShapeMismatchException">when its layers do not fit its input shape.</exception>
@@ -22,8 +23,22 @@ module Onnx =
             | None -> raise (System.InvalidOperationException "Onnx.export: the network has no parameters yet; train it or call NeuralNetwork.initialise first")
         let input = Array.append [| 1 |] model.InputShape
         let shapes = NeuralNetwork.outputShapes net input
-        let dims (shape: int[]) = Dimension.Symbolic "batch" :: [ for d in shape.[1..] -> Dimension.Fixed (int64 d) ]
-        let x, g = GraphBuilder.create "deepfunctional" |> GraphBuilder.input "x" (dims input)
+        // A network that starts with an embedding or a recurrent layer takes sequences of any
+        // length (the saved input shape's length is only an example); its output keeps that
+        // length while every layer passes the whole sequence on.
+        let sequences =
+            match net.Layers with
+            | (Layer.Embedding _ | Layer.Sequence _) :: _ -> true
+            | _ -> false
+        let keepsSequence =
+            sequences && net.Layers |> List.forall (function
+                | Layer.Sequence spec -> spec.ReturnSequences
+                | Layer.Embedding _ | Layer.Dropout _ -> true
+                | _ -> false)
+        let dims (symbolicSequence: bool) (shape: int[]) =
+            Dimension.Symbolic "batch"
+            :: [ for i in 1 .. shape.Length - 1 -> if i = 1 && symbolicSequence then Dimension.Symbolic "sequence" else Dimension.Fixed (int64 shape.[i]) ]
+        let x, g = GraphBuilder.create "deepfunctional" |> GraphBuilder.input "x" (dims sequences input)
         let h, g =
             match model.Preprocessing with
             | Preprocessing.Identity -> x, g
@@ -56,7 +71,7 @@ module Onnx =
             match Loss.kind net.Loss with
             | Loss.SoftmaxCrossEntropy _ -> GraphBuilder.node "Softmax" [ h ] [ AttributeProto.int "axis" -1L ] g
             | _ -> h, g
-        g |> GraphBuilder.output "y" h (dims (List.last shapes)) |> GraphBuilder.toModel
+        g |> GraphBuilder.output "y" h (dims keepsSequence (List.last shapes)) |> GraphBuilder.toModel
 
     /// Writes the ONNX graph of a saved model to a file atomically (`AtomicFile`).
     /// <exception cref="FileWriteException">when the file cannot be written there.</exception>

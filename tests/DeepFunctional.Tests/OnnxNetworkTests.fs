@@ -9,6 +9,7 @@ open Microsoft.ML.OnnxRuntime
 open DeepFunctional
 open DeepFunctional.Onnx
 open DeepFunctional.Tests.Check
+open DeepFunctional.Tests.OnnxRuntimeRun
 open DeepFunctional.Tests.OnnxTests
 
 /// Whole networks chain many float32 ops, and the graph standardises raw inputs in float32
@@ -26,7 +27,12 @@ let private saved (shape: int[]) (preprocessing: Preprocessing) (net: NeuralNetw
 let private ours (model: SavedModel<float32>) (raw: Tensor<float32>) =
     let y = NeuralNetwork.predict model.Network (Preprocessing.apply model.Preprocessing raw)
     match Loss.kind model.Network.Loss with
-    | Loss.SoftmaxCrossEntropy _ -> Softmax.forward y
+    | Loss.SoftmaxCrossEntropy _ ->
+        // Over the last axis, as the graph's Softmax (a sequence's every step).
+        let k = y.Shape.[y.Shape.Length - 1]
+        let rows = (Array.fold (*) 1 y.Shape) / k
+        let p = Softmax.forward (Tensor.create [| rows; k |] (y.ToArray()))
+        Tensor.create y.Shape (p.ToArray())
     | _ -> y
 
 let private pixels: PixelStatistics = { Mean = 120.5; Std = 70.25 }
@@ -98,6 +104,17 @@ let tests =
             for rows in [ 1; 4 ] do
                 let x = Tensor.sliceRows 0 rows raw
                 expectWithin (sprintf "%d rows" rows) (ours model x) (runSession session [ "x", x ] |> List.exactlyOne)
+
+        testCase "A trained character model's graph runs whole sequences of any length, from its carried state" <| fun () ->
+            let trained = (CharModel.train CharModelTests.settings (Optimizer.adam 0.01) CharModelTests.text (CharModelTests.small<float32> ()) ignore).Model
+            let model = ModelFile.ofCharModel trained
+            use session = new InferenceSession(ModelProto.toBytes (Onnx.ofModel model))
+            let indices = CharModel.encode trained.Vocabulary CharModelTests.text
+            for seq in [ 1; 5; 23 ] do
+                let x, _ = CharModel.batch<float32> trained.Vocabulary.Length indices 3 2 seq
+                let onnx = runSession session [ "x", x ] |> List.exactlyOne
+                Expect.equal onnx.Shape [| 2; seq; trained.Vocabulary.Length |] "probabilities for every step"
+                expectWithin (sprintf "sequences of %d" seq) (ours model x) onnx
 
         testCase "Exporting a network without parameters is an InvalidOperationException naming Onnx.export" <| fun () ->
             let net: NeuralNetwork<float32> = NeuralNetwork.create [ Layer.Dense (Dense.create 1 Activation.Linear) ] Loss.MeanSquaredError 1L

@@ -14,6 +14,7 @@ open Microsoft.ML.OnnxRuntime
 open DeepFunctional
 open DeepFunctional.Onnx
 open DeepFunctional.Tests.Check
+open DeepFunctional.Tests.OnnxRuntimeRun
 
 /// The largest accepted difference between ONNX Runtime's float32 outputs and ours.
 let tolerance = 1e-5
@@ -28,28 +29,6 @@ let hex (b: byte[]) = b |> Array.map (sprintf "%02X") |> String.concat " "
 
 let expectBytes (actual: byte[]) (expected: byte[]) (what: string) =
     Expect.equal (hex actual) (hex expected) what
-
-/// A float32 output of ONNX Runtime as one of our tensors (a copy).
-let ortTensor (o: OrtValue) : Tensor<float32> =
-    let shape = o.GetTensorTypeAndShape().Shape |> Array.map int
-    let data = o.GetTensorDataAsSpan<float32>().ToArray()
-    Tensor.create shape data
-
-/// Runs a model in ONNX Runtime on the given float32 inputs; returns every output in order.
-let runSession (session: InferenceSession) (feeds: (string * Tensor<float32>) list) : Tensor<float32> list =
-    let values = feeds |> List.map (fun (_, t) -> OrtValue.CreateTensorValueFromMemory(t.ToArray(), t.Shape |> Array.map int64))
-    try
-        use options = new RunOptions()
-        let names = ResizeArray(feeds |> List.map fst) :> IReadOnlyCollection<string>
-        use outputs = session.Run(options, names, ResizeArray values :> IReadOnlyCollection<OrtValue>, session.OutputNames :> IReadOnlyCollection<string>)
-        outputs |> Seq.map ortTensor |> List.ofSeq
-    finally
-        for v in values do v.Dispose()
-
-/// Runs a model (from its bytes) in ONNX Runtime on the given float32 inputs.
-let runOnnx (model: ModelProto) (feeds: (string * Tensor<float32>) list) : Tensor<float32> list =
-    use session = new InferenceSession(ModelProto.toBytes model)
-    runSession session feeds
 
 /// The largest absolute difference, after checking the shapes agree.
 let maxDiff (ours: Tensor<float32>) (onnx: Tensor<float32>) =

@@ -147,6 +147,21 @@ module ModelFile =
             w.WriteBoolean("flatten", s.Flatten)
             w.WriteNumber("keep", s.KeepProbability)
             w.WriteString("dropout", scalingName s.DropoutScaling)
+        | Layer.ConvTranspose2D s ->
+            w.WriteString("kind", "ConvTranspose2D")
+            w.WriteNumber("filters", s.Filters)
+            w.WriteNumber("kernel", s.KernelSize)
+            w.WriteNumber("stride", s.Geometry.Conv.Stride)
+            w.WriteNumber("padding", s.Geometry.Conv.Padding)
+            w.WriteNumber("output_padding", s.Geometry.OutputPadding)
+            w.WriteString("activation", activationName s.Activation)
+            w.WriteString("init", initName s.WeightInit)
+            w.WriteBoolean("bias", s.Bias)
+        | Layer.Reshape shape ->
+            w.WriteString("kind", "Reshape")
+            w.WriteStartArray("shape")
+            for d in shape do w.WriteNumberValue d
+            w.WriteEndArray()
         | Layer.MaxPool2D (k, st) ->
             w.WriteString("kind", "MaxPool2D")
             w.WriteNumber("kernel", k)
@@ -396,6 +411,26 @@ module ModelFile =
                   WeightInit = init r resolver (r.String(where, e, "init"))
                   Bias = r.Bool(where, e, "bias"); Flatten = r.Bool(where, e, "flatten")
                   KeepProbability = keep r where e; DropoutScaling = scaling r where (r.String(where, e, "dropout")) }
+        | "ConvTranspose2D" ->
+            let stride = r.Int(where, e, "stride", 1, 4096)
+            let outputPadding = r.Int(where, e, "output_padding", 0, 4095)
+            if outputPadding >= stride then
+                r.Fail(sprintf "%s has an output padding of %d, not below its stride %d" where outputPadding stride)
+            Layer.ConvTranspose2D
+                { Filters = size "filters"; KernelSize = r.Int(where, e, "kernel", 1, 4096)
+                  Geometry = { Conv = { Stride = stride; Padding = r.Int(where, e, "padding", 0, 4096) }; OutputPadding = outputPadding }
+                  Activation = activation r where (r.String(where, e, "activation"))
+                  WeightInit = init r resolver (r.String(where, e, "init"))
+                  Bias = r.Bool(where, e, "bias") }
+        | "Reshape" ->
+            let sides = r.Array(where, e, "shape")
+            if sides.IsEmpty || sides.Length > 8 then
+                r.Fail(sprintf "%s's \"shape\" has %d sides, not 1 to 8" where sides.Length)
+            Layer.Reshape
+                [| for d in sides do
+                    match d.ValueKind, (if d.ValueKind = JsonValueKind.Number then d.TryGetInt64() else (false, 0L)) with
+                    | JsonValueKind.Number, (true, n) when n >= 1L && n <= int64 MaxSize -> yield int n
+                    | _ -> r.Fail(sprintf "%s's \"shape\" has a side that is not a whole number in 1..%d" where MaxSize) |]
         | "MaxPool2D" -> Layer.MaxPool2D (r.Int(where, e, "kernel", 1, 4096), r.Int(where, e, "stride", 1, 4096))
         | "AvgPool2D" -> Layer.AvgPool2D (r.Int(where, e, "kernel", 1, 4096), r.Int(where, e, "stride", 1, 4096))
         | "Flatten" -> Layer.Flatten

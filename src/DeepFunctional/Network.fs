@@ -9,12 +9,16 @@ type Layer =
     | Dense of DenseSpec
     /// A convolutional layer: [batch; channels; h; w] -> [batch; filters; h'; w'] (or flattened).
     | Conv2D of Conv2DSpec
+    /// A transposed convolution (chapter 7's decoder): [batch; channels; h; w] -> [batch; filters; h'; w'].
+    | ConvTranspose2D of ConvTranspose2DSpec
     /// Max pooling over kernel×kernel windows moved by stride: [batch; c; h; w] -> [batch; c; h'; w'].
     | MaxPool2D of kernel: int * stride: int
     /// Average pooling over kernel×kernel windows moved by stride: [batch; c; h; w] -> [batch; c; h'; w'].
     | AvgPool2D of kernel: int * stride: int
     /// Reshapes [batch; ...] to [batch; rest].
     | Flatten
+    /// Reshapes [batch; ...] to [batch; shape] (as many values per sample).
+    | Reshape of shape: int[]
     /// Dropout on its own: each value kept with the probability in training, scaled as given;
     /// any shape -> the same shape.
     | Dropout of keep: float * scaling: DropoutScaling
@@ -30,7 +34,7 @@ type Layer =
 type LayerParams<'T> =
     /// A dense layer's W and B.
     | Dense of DenseParams<'T>
-    /// A convolutional layer's kernels and optional bias.
+    /// A convolutional or transposed-convolution layer's kernels and optional bias.
     | Conv2D of Conv2DParams<'T>
     /// A recurrent layer's parameters and the starting state it carries to the next batch.
     | Sequence of SequenceLayer<'T> * SequenceState<'T>
@@ -44,7 +48,7 @@ type LayerParams<'T> =
 type LayerGrads<'T> =
     /// A dense layer's dW and dB.
     | Dense of DenseGrads<'T>
-    /// A convolutional layer's dW and optional dB.
+    /// A convolutional or transposed-convolution layer's dW and optional dB.
     | Conv2D of Conv2DGrads<'T>
     /// A recurrent layer's gradients, summed over the steps.
     | Sequence of SequenceGrads<'T>
@@ -58,13 +62,13 @@ type LayerGrads<'T> =
 type LayerCache<'T> =
     /// A dense layer's input, affine result and output.
     | Dense of DenseCache<'T>
-    /// A convolutional layer's input, convolution, activation and output.
+    /// A convolutional or transposed-convolution layer's input, convolution, activation and output.
     | Conv2D of Conv2DCache<'T>
     /// A recurrent layer's run through time.
     | Sequence of SequenceCache<'T>
     /// A dropout layer's mask (None in inference).
     | Dropout of Tensor<'T> option
-    /// The input of a layer that needs nothing else (pooling, flatten, embedding).
+    /// The input of a layer that needs nothing else (pooling, flatten, reshape, embedding).
     | Input of Tensor<'T>
 
 /// How layers draw their initial parameters from a network's seed, when the seeding is not
@@ -140,7 +144,8 @@ module NeuralNetwork =
         | Layer.Embedding (vocabulary, dimensions) ->
             if vocabulary < 1 || dimensions < 1 then
                 raise (InvalidValueException(op, "an embedding of at least 1 token and 1 dimension", sprintf "vocabulary %d, dimensions %d" vocabulary dimensions))
-        | Layer.Dense _ | Layer.Conv2D _ | Layer.Flatten | Layer.Sequence _ -> ()
+        | Layer.Reshape shape -> Reshape.checkTarget op shape |> ignore
+        | Layer.Dense _ | Layer.Conv2D _ | Layer.ConvTranspose2D _ | Layer.Flatten | Layer.Sequence _ -> ()
 
     /// A network with the given layers, loss and seed; parameters are drawn on the first batch.
     /// <exception cref="InvalidValueException">when there is no layer, a layer's setting is out of range or the seed is outside 0..2³²−1.</exception>
@@ -173,6 +178,8 @@ module NeuralNetwork =
             Shape.checkRank op "input of a Dense layer" 2 input
             [| input.[0]; spec.Neurons |]
         | Layer.Conv2D spec -> Conv2D.outputShape spec input
+        | Layer.ConvTranspose2D spec -> ConvTranspose2D.outputShape spec input
+        | Layer.Reshape shape -> Reshape.outputShapeFor op shape input
         | Layer.MaxPool2D (kernel, stride)
         | Layer.AvgPool2D (kernel, stride) -> PoolGeometry.outputShape op kernel stride input
         | Layer.Flatten ->
@@ -208,11 +215,15 @@ module NeuralNetwork =
             Shape.checkRank op "input of a Conv2D layer" 4 input
             let k = spec.KernelSize
             [ "W", [| input.[1]; spec.Filters; k; k |] ] @ (if spec.Bias then [ "B", [| spec.Filters |] ] else [])
+        | Layer.ConvTranspose2D spec ->
+            Shape.checkRank op "input of a ConvTranspose2D layer" 4 input
+            let k = spec.KernelSize
+            [ "W", [| input.[1]; spec.Filters; k; k |] ] @ (if spec.Bias then [ "B", [| spec.Filters |] ] else [])
         | Layer.Sequence spec ->
             Shape.checkRank op "input [batch; seq; features] of a recurrent layer" 3 input
             SequenceLayer.parameterShapes spec input.[2]
         | Layer.Embedding (vocabulary, dimensions) -> [ "W", [| vocabulary; dimensions |] ]
-        | Layer.MaxPool2D _ | Layer.AvgPool2D _ | Layer.Flatten | Layer.Dropout _ -> []
+        | Layer.MaxPool2D _ | Layer.AvgPool2D _ | Layer.Flatten | Layer.Reshape _ | Layer.Dropout _ -> []
 
     /// The names and shapes of every layer's parameter tensors for inputs of the given shape.
     /// <exception cref="ShapeMismatchException">when a layer cannot take the shape that reaches it.</exception>
@@ -238,7 +249,7 @@ module NeuralNetwork =
                 List.iter2 (fun (name, shape) (t: Tensor<'T>) -> Shape.checkExact op (sprintf "layer %d's %s" i name) shape t.Dims) expected ts
                 match layer, ts with
                 | Layer.Dense _, [ w; b ] -> LayerParams.Dense { W = w; B = b }
-                | Layer.Conv2D _, w :: rest -> LayerParams.Conv2D { W = w; B = List.tryHead rest }
+                | (Layer.Conv2D _ | Layer.ConvTranspose2D _), w :: rest -> LayerParams.Conv2D { W = w; B = List.tryHead rest }
                 | Layer.Sequence spec, ts ->
                     let l = SequenceLayer.ofParameters spec inShape.[2] ts
                     let s =
@@ -259,8 +270,8 @@ module NeuralNetwork =
     /// Whether a layer has parameters to draw.
     let private hasParams (layer: Layer) =
         match layer with
-        | Layer.Dense _ | Layer.Conv2D _ | Layer.Sequence _ | Layer.Embedding _ -> true
-        | Layer.MaxPool2D _ | Layer.AvgPool2D _ | Layer.Flatten | Layer.Dropout _ -> false
+        | Layer.Dense _ | Layer.Conv2D _ | Layer.ConvTranspose2D _ | Layer.Sequence _ | Layer.Embedding _ -> true
+        | Layer.MaxPool2D _ | Layer.AvgPool2D _ | Layer.Flatten | Layer.Reshape _ | Layer.Dropout _ -> false
 
     let private initLayer<'T when 'T :> Numerics.IFloatingPointIeee754<'T>> (layer: Layer) (input: int[]) (rng: Rng) : LayerParams<'T> * Rng =
         let op = "NeuralNetwork.initialise"
@@ -273,6 +284,10 @@ module NeuralNetwork =
             Shape.checkRank op "input of a Conv2D layer" 4 input
             let p, rng = Conv2D.init spec input.[1] rng
             LayerParams.Conv2D p, rng
+        | Layer.ConvTranspose2D spec ->
+            Shape.checkRank op "input of a ConvTranspose2D layer" 4 input
+            let p, rng = ConvTranspose2D.init spec input.[1] rng
+            LayerParams.Conv2D p, rng
         | Layer.Sequence spec ->
             Shape.checkRank op "input [batch; seq; features] of a recurrent layer" 3 input
             let l, rng = SequenceLayer.init<'T> spec input.[2] rng
@@ -280,7 +295,7 @@ module NeuralNetwork =
         | Layer.Embedding (vocabulary, dimensions) ->
             let w, rng = Rng.normal 0.0 1.0 (Shape.countFor op [| vocabulary; dimensions |]) rng
             LayerParams.Embedding (Tensor.ofFloats [| vocabulary; dimensions |] w), rng
-        | Layer.MaxPool2D _ | Layer.AvgPool2D _ | Layer.Flatten | Layer.Dropout _ -> LayerParams.NoParams, rng
+        | Layer.MaxPool2D _ | Layer.AvgPool2D _ | Layer.Flatten | Layer.Reshape _ | Layer.Dropout _ -> LayerParams.NoParams, rng
 
     /// Draws one layer's parameters as the seeding says: returns them, the training generator
     /// and the layers' generator afterwards.
@@ -338,6 +353,9 @@ module NeuralNetwork =
             else
                 let y, c = Conv2D.forwardWith backend spec cp h
                 y, LayerCache.Conv2D c, p, rng
+        | Layer.ConvTranspose2D spec, LayerParams.Conv2D cp ->
+            let y, c = ConvTranspose2D.forwardWith backend spec cp h
+            y, LayerCache.Conv2D c, p, rng
         | Layer.Sequence _, LayerParams.Sequence (l, state) ->
             let y, c, next = SequenceLayer.forward l state h
             y, LayerCache.Sequence c, LayerParams.Sequence (l, next), rng
@@ -350,6 +368,7 @@ module NeuralNetwork =
         | Layer.MaxPool2D (kernel, stride), _ -> MaxPool2d.forward kernel stride h, LayerCache.Input h, p, rng
         | Layer.AvgPool2D (kernel, stride), _ -> AvgPool2d.forward kernel stride h, LayerCache.Input h, p, rng
         | Layer.Flatten, _ -> Flatten.forward h, LayerCache.Input h, p, rng
+        | Layer.Reshape shape, _ -> Reshape.forward shape h, LayerCache.Input h, p, rng
         | _ -> raise (InvalidOperationException(sprintf "NeuralNetwork: the parameters of layer %A do not belong to it" layer))
 
     /// Inference: x -> (output, the trace backward needs, the network with its recurrent layers'
@@ -430,6 +449,12 @@ module NeuralNetwork =
                     let dx, dg = Conv2D.backward spec cp cc g
                     g <- dx
                     LayerGrads.Conv2D dg
+                | Layer.ConvTranspose2D spec, LayerParams.Conv2D cp, LayerCache.Conv2D cc when first ->
+                    LayerGrads.Conv2D (ConvTranspose2D.parameterGradients spec cp cc g)
+                | Layer.ConvTranspose2D spec, LayerParams.Conv2D cp, LayerCache.Conv2D cc ->
+                    let dx, dg = ConvTranspose2D.backward spec cp cc g
+                    g <- dx
+                    LayerGrads.Conv2D dg
                 | Layer.Sequence _, LayerParams.Sequence (l, _), LayerCache.Sequence sc ->
                     let dx, dg = SequenceLayer.backwardWith (not first) l sc g
                     match dx with Some dx -> g <- dx | None -> ()
@@ -451,6 +476,9 @@ module NeuralNetwork =
                     LayerGrads.NoGrads
                 | Layer.Flatten, _, LayerCache.Input x ->
                     g <- Flatten.backward x g
+                    LayerGrads.NoGrads
+                | Layer.Reshape shape, _, LayerCache.Input x ->
+                    g <- Reshape.backward shape x g
                     LayerGrads.NoGrads
                 | _ -> raise (InvalidOperationException(sprintf "NeuralNetwork.backward: the trace does not belong to layer %A" layer)))
             |> List.rev

@@ -54,6 +54,10 @@ module Onnx =
                 match layer, p with
                 | Layer.Dense spec, LayerParams.Dense d -> Export.denseLayer spec d h g
                 | Layer.Conv2D spec, LayerParams.Conv2D c -> Export.conv2dLayer spec c h g
+                | Layer.ConvTranspose2D spec, LayerParams.Conv2D c ->
+                    let y, g = Export.convTranspose2d spec.Geometry.Conv spec.Geometry.OutputPadding c.W c.B h g
+                    Export.activation spec.Activation y g
+                | Layer.Reshape shape, _ -> Export.reshape shape h g
                 | Layer.MaxPool2D (k, s), _ -> Export.maxPool k s h g
                 | Layer.AvgPool2D (k, s), _ -> Export.avgPool k s h g
                 | Layer.Flatten, _ -> Export.flatten h g

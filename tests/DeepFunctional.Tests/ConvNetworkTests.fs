@@ -26,17 +26,15 @@ let smallNet<'T when 'T :> Numerics.IFloatingPointIeee754<'T>> (seeding: Seeding
 let targets<'T when 'T :> Numerics.IFloatingPointIeee754<'T>> (rows: int) =
     Classification.oneHot<'T> 4 (Array.init rows (fun i -> (i * 3) % 4))
 
-/// Every parameter gradient of a whole convolutional network against finite differences of its loss.
-let convNetworkGradCheck<'T when 'T :> Numerics.IFloatingPointIeee754<'T>> (p: Precision) =
-    let x = randomTensor<'T> 3L [| 2; 2; 6; 6 |]
-    let y = targets<'T> 2
-    let n, _ = NeuralNetwork.initialise x (Rng.seed 0L) (smallNet<'T> Seeding.PerNetwork)
+/// Every parameter gradient of a network against finite differences of its loss on x and y.
+let networkGradCheck<'T when 'T :> Numerics.IFloatingPointIeee754<'T>> (p: Precision) (net: NeuralNetwork<'T>) (x: Tensor<'T>) (y: Tensor<'T>) (tensors: int) =
+    let n, _ = NeuralNetwork.initialise x (Rng.seed 0L) net
     let ps = NeuralNetwork.parameters n
     // A bias that starts at zero would hide a wrong bias gradient less well than a random one.
-    let ps = ps |> List.mapi (fun i q -> if q.Rank = 1 then randomTensor<'T> (int64 (40 + i)) q.Shape else q)
+    let ps = ps |> List.mapi (fun i q -> if q.Rank = 1 || (q.Rank = 2 && q.Shape.[0] = 1) then randomTensor<'T> (int64 (40 + i)) q.Shape else q)
     let n = NeuralNetwork.withParameters ps n
     let gs = NeuralNetwork.gradients (NeuralNetwork.trainBatch (Rng.seed 0L) n x y).Gradients
-    Expect.equal gs.Length 5 "conv W and B, conv W, dense W and B"
+    Expect.equal gs.Length tensors "one gradient per parameter tensor"
     ps |> List.iteri (fun i param ->
         let f (t: Tensor<'T>) =
             let replaced = ps |> List.mapi (fun j q -> if i = j then t else q)
@@ -44,6 +42,28 @@ let convNetworkGradCheck<'T when 'T :> Numerics.IFloatingPointIeee754<'T>> (p: P
         let r = GradCheck.compare p.Delta f param gs.[i]
         Check.gradientClose p.GradTolerance r (sprintf "parameter %d of shape %A" i param.Shape))
 
+/// Every parameter gradient of `smallNet` (conv W and B, conv W, dense W and B).
+let convNetworkGradCheck<'T when 'T :> Numerics.IFloatingPointIeee754<'T>> (p: Precision) =
+    networkGradCheck<'T> p (smallNet<'T> Seeding.PerNetwork) (randomTensor<'T> 3L [| 2; 2; 6; 6 |]) (targets<'T> 2) 5
+
+/// A decoder: Dense(32, tanh) → Reshape [2; 4; 4] → ConvTranspose2D(3, 3x3, stride 2, padding
+/// 1, output padding 1, tanh, bias) to 8x8 → ConvTranspose2D(1, 3x3, "same", linear); MSE.
+let decoderNet<'T when 'T :> Numerics.IFloatingPointIeee754<'T>> () : NeuralNetwork<'T> =
+    NeuralNetwork.create
+        [ Layer.Dense (Dense.create 32 Activation.Tanh)
+          Layer.Reshape [| 2; 4; 4 |]
+          Layer.ConvTranspose2D (ConvTranspose2D.create 3 3 Activation.Tanh |> ConvTranspose2D.withGeometry 2 1 1 |> ConvTranspose2D.withBias true)
+          Layer.ConvTranspose2D (ConvTranspose2D.create 1 3 Activation.Linear |> ConvTranspose2D.withWeightInit WeightInit.Glorot) ]
+        Loss.MeanSquaredError 23L
+
+/// A transposed convolution as the first layer (only its kernel gradient is computed there):
+/// ConvTranspose2D(2, 3x3, stride 2, no padding, output padding 1, sigmoid) → Flatten → Dense(4).
+let firstTransposedNet<'T when 'T :> Numerics.IFloatingPointIeee754<'T>> () : NeuralNetwork<'T> =
+    NeuralNetwork.create
+        [ Layer.ConvTranspose2D (ConvTranspose2D.create 2 3 Activation.Sigmoid |> ConvTranspose2D.withGeometry 2 0 1)
+          Layer.Flatten
+          Layer.Dense (Dense.create 4 Activation.Linear) ]
+        Loss.softmaxCrossEntropy 29L
 
 [<Tests>]
 let tests =
@@ -71,6 +91,31 @@ let tests =
 
         testCase "the whole convolutional network's gradients match finite differences in single precision" <| fun () ->
             convNetworkGradCheck<float32> Check.single
+
+        testCase "a decoder of Dense, Reshape and transposed convolutions has the shapes of their rules" <| fun () ->
+            let shapes = NeuralNetwork.outputShapes (decoderNet<float> ()) [| 5; 12 |]
+            Expect.equal shapes [ [| 5; 32 |]; [| 5; 2; 4; 4 |]; [| 5; 3; 8; 8 |]; [| 5; 1; 8; 8 |] ] "(4 − 1)·2 − 2 + 3 + 1 = 8, then \"same\""
+            Expect.equal (NeuralNetwork.outputShapes (firstTransposedNet<float> ()) [| 1; 1; 4; 4 |]) [ [| 1; 2; 10; 10 |]; [| 1; 200 |]; [| 1; 4 |] ] "(4 − 1)·2 + 3 + 1 = 10"
+
+        testCase "the decoder's gradients through Reshape and two transposed convolutions match finite differences in double precision" <| fun () ->
+            networkGradCheck<float> Check.double (decoderNet<float> ()) (randomTensor<float> 5L [| 2; 12 |]) (randomTensor<float> 6L [| 2; 1; 8; 8 |]) 5
+
+        testCase "the decoder's gradients match finite differences in single precision" <| fun () ->
+            networkGradCheck<float32> Check.single (decoderNet<float32> ()) (randomTensor<float32> 5L [| 2; 12 |]) (randomTensor<float32> 6L [| 2; 1; 8; 8 |]) 5
+
+        testCase "a transposed convolution as the first layer gets its kernel gradient right" <| fun () ->
+            networkGradCheck<float> Check.double (firstTransposedNet<float> ()) (randomTensor<float> 7L [| 3; 1; 4; 4 |]) (targets<float> 3) 3
+
+        testCase "a Reshape to another number of values per sample is refused naming both shapes" <| fun () ->
+            let net: NeuralNetwork<float> = NeuralNetwork.create [ Layer.Dense (Dense.create 30 Activation.Tanh); Layer.Reshape [| 2; 4; 4 |] ] Loss.MeanSquaredError 1L
+            let e = caught<ShapeMismatchException> (fun () -> NeuralNetwork.outputShapes net [| 3; 5 |] |> ignore)
+            Expect.stringContains e.Message "32 values" "the expected count"
+            Expect.stringContains e.Message "3x30" "the actual shape"
+            caught<InvalidValueException> (fun () -> (NeuralNetwork.create [ Layer.Reshape [| 4; 0 |] ] Loss.MeanSquaredError 1L: NeuralNetwork<float>) |> ignore) |> ignore
+
+        testCase "a transposed convolution whose output padding is not below its stride is refused" <| fun () ->
+            caught<InvalidValueException> (fun () -> ConvTranspose2D.create 2 3 Activation.Tanh |> ConvTranspose2D.withGeometry 2 1 2 |> ignore) |> ignore
+            caught<InvalidValueException> (fun () -> ConvTranspose2D.create 0 3 Activation.Tanh |> ignore) |> ignore
 
         testCase "a Conv2D layer with flatten and dropout keeps the mask's shape flat and scales in inference" <| fun () ->
             let spec = Conv2D.create 2 3 Activation.Linear |> Conv2D.withFlatten true |> Conv2D.withDropout DropoutScaling.Inverted 0.5

@@ -45,6 +45,13 @@ let sequenceNet<'T when 'T :> Numerics.IFloatingPointIeee754<'T>> () =
     let r = NeuralNetwork.trainBatch (Rng.seed 2L) net x (randomTensor<'T> 5L [| 3; 2 |])
     r.Network, x, [| 6 |]
 
+/// The transposed-convolution decoder of ConvNetworkTests (Dense, Reshape, two
+/// ConvTranspose2D), trained one step.
+let decoderNet<'T when 'T :> Numerics.IFloatingPointIeee754<'T>> () =
+    let x = randomTensor<'T> 8L [| 3; 12 |]
+    let r = NeuralNetwork.trainBatch (Rng.seed 2L) (ConvNetworkTests.decoderNet<'T> ()) x (randomTensor<'T> 9L [| 3; 1; 8; 8 |])
+    r.Network, x, [| 12 |]
+
 let private bits (t: Tensor<'T>) = floats t |> Array.map BitConverter.DoubleToInt64Bits
 
 let private roundTrip<'T when 'T :> Numerics.IFloatingPointIeee754<'T>> (name: string) (make: unit -> NeuralNetwork<'T> * Tensor<'T> * int[]) =
@@ -85,6 +92,8 @@ let tests =
         roundTrip<float> "convolutional" imageNet<float>
         roundTrip<float32> "convolutional" imageNet<float32>
         roundTrip<float> "recurrent" sequenceNet<float>
+        roundTrip<float> "transposed-convolution" decoderNet<float>
+        roundTrip<float32> "transposed-convolution" decoderNet<float32>
         roundTrip<float32> "recurrent" sequenceNet<float32>
 
         testCase "the preprocessing, class names, vocabulary and provenance come back as they were saved" <| fun () ->

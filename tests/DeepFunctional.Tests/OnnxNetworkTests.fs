@@ -84,6 +84,11 @@ let tests =
             let d = maxDiff (ours model ids) (run reset ids)
             Check.isAbove d networkTolerance "the export of the reset network differs from ours with the carried state"
 
+        testCase "A decoder of Dense, Reshape and transposed convolutions gives our outputs" <| fun () ->
+            let net, x, shape = ModelFileTests.decoderNet<float32> ()
+            let model = saved shape Preprocessing.Identity net
+            expectWithin "decoder" (ours model x) (run model x)
+
         testCase "A per-feature standardisation is in the graph: raw rows go in" <| fun () ->
             let model, raw = denseModel<float32> (Preprocessing.Standardize standardizer)
             expectWithin "standardised regression" (ours model raw) (run model raw)

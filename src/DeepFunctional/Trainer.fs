@@ -359,7 +359,7 @@ module Trainer =
                     stoppedAt <- Some epoch
             | _ -> ()
             if stoppedAt.IsNone then
-                state <- Optimizer.endEpoch optimizer state
+                state <- Optimizer.endEpoch optimizer epoch state
             epoch <- epoch + 1
             if control.CheckpointEvery > 0 && stoppedAt.IsNone then control.OnCheckpoint (position epoch 0)
         result ()

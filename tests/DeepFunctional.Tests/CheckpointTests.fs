@@ -44,7 +44,9 @@ let private optimizers =
     [ "SGD", Optimizer.sgd 0.1
       "momentum with exponential decay", Optimizer.sgdMomentum 0.1 0.9 |> Optimizer.withDecay DecayType.Exponential 0.02
       "AdaGrad clipped", Optimizer.adaGrad 0.05 |> Optimizer.withClipping 0.5
-      "Adam with linear decay", Optimizer.adam 0.01 |> Optimizer.withDecay DecayType.Linear 0.001 ]
+      "Adam with linear decay", Optimizer.adam 0.01 |> Optimizer.withDecay DecayType.Linear 0.001
+      "Adam with a per-batch cosine schedule", Optimizer.adam 0.01 |> Optimizer.withSchedule ScheduleUnit.Batch (Schedule.Cosine(9, 0.001))
+      "momentum with a per-epoch warm-up then steps", Optimizer.sgdMomentum 0.1 0.9 |> Optimizer.withSchedule ScheduleUnit.Epoch (Schedule.Warmup(2, 0.5, Schedule.Step(2, 0.5))) ]
 
 /// Trains uninterrupted, then cancelled after `stopAfter` batches with checkpoints every `every`
 /// and resumed; both must end with the same bits.

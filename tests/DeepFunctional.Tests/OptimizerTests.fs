@@ -9,9 +9,23 @@ let t (values: float list) = Tensor.create [| values.Length |] (Array.ofList val
 /// Runs `epochs` epochs of end-of-epoch decay and returns the learning rate of every epoch.
 let schedule (optimizer: Optimizer) (epochs: int) =
     let mutable s: OptimizerState<float> = Optimizer.init optimizer epochs
-    [ for _ in 1 .. epochs do
+    [ for e in 1 .. epochs do
         yield s.LearningRate
-        s <- Optimizer.endEpoch optimizer s ]
+        s <- Optimizer.endEpoch optimizer e s ]
+
+/// The learning rate of each of `steps` steps of a per-batch schedule (each step's rate is the
+/// one it used), through the pure step on a dummy parameter.
+let batchRates (optimizer: Optimizer) (steps: int) =
+    let mutable s: OptimizerState<float> = Optimizer.init optimizer 1
+    let mutable p = [ t [ 1.0 ] ]
+    [ for _ in 1 .. steps do
+        yield s.LearningRate
+        let p', s' = Optimizer.step optimizer s p [ t [ 0.5 ] ]
+        p <- p'
+        s <- s' ]
+
+let private close (actual: float list) (expected: float list) (what: string) =
+    allClose 1e-15 (Array.ofList actual) (Array.ofList expected) what
 
 [<Tests>]
 let tests =
@@ -47,6 +61,45 @@ let tests =
 
         testCase "without decay the learning rate stays put" <| fun () ->
             Expect.equal (schedule (Optimizer.sgd 0.1) 5) [ 0.1; 0.1; 0.1; 0.1; 0.1 ] "constant"
+
+        testCase "a step schedule per epoch multiplies the rate by gamma every `every` epochs (PyTorch's StepLR)" <| fun () ->
+            let lrs = schedule (Optimizer.sgd 0.1 |> Optimizer.withSchedule ScheduleUnit.Epoch (Schedule.Step(3, 0.5))) 8
+            close lrs [ 0.1; 0.1; 0.1; 0.05; 0.05; 0.05; 0.025; 0.025 ] "0.1 · 0.5^⌊t/3⌋"
+
+        testCase "cosine annealing starts at lr, is halfway at period/2, reaches the minimum at the period and rises after it" <| fun () ->
+            let o = Optimizer.sgd 0.1 |> Optimizer.withSchedule ScheduleUnit.Epoch (Schedule.Cosine(10, 0.001))
+            let lrs = schedule o 13
+            close [ lrs.[0]; lrs.[5]; lrs.[10] ] [ 0.1; (0.1 + 0.001) / 2.0; 0.001 ] "η_max, the mean, η_min"
+            isAbove lrs.[12] lrs.[10] "the closed form rises after the period"
+            // PyTorch documents the recursion η_{t+1} = η_min + (η_t − η_min)(1 + cos(π(t+1)/T))/(1 + cos(πt/T)).
+            for t in 0 .. 8 do
+                let next = 0.001 + (lrs.[t] - 0.001) * (1.0 + cos (System.Math.PI * float (t + 1) / 10.0)) / (1.0 + cos (System.Math.PI * float t / 10.0))
+                within 1e-15 (abs (lrs.[t + 1] - next)) (sprintf "the recursion at t = %d" t)
+
+        testCase "a linear warm-up per batch rises from lr·start to lr over its steps, then follows the next schedule" <| fun () ->
+            let o = Optimizer.sgd 0.2 |> Optimizer.withSchedule ScheduleUnit.Batch (Schedule.Warmup(4, 0.25, Schedule.Step(2, 0.1)))
+            close (batchRates o 8) [ 0.05; 0.0875; 0.125; 0.1625; 0.2; 0.2; 0.02; 0.02 ] "LinearLR(0.25 → 1, 4 steps), then StepLR(2, 0.1)"
+
+        testCase "a per-batch schedule is applied by the trainer's in-place step as by the pure step" <| fun () ->
+            let o = Optimizer.adam 0.01 |> Optimizer.withSchedule ScheduleUnit.Batch (Schedule.Cosine(5, 0.0))
+            let x = randomTensor<float> 1L [| 12; 3 |]
+            let y = randomTensor<float> 2L [| 12; 1 |]
+            let net: NeuralNetwork<float> = NeuralNetwork.create [ Layer.Dense (Dense.create 1 Activation.Linear) ] Loss.MeanSquaredError 3L
+            let options = { FitOptions.defaults with Epochs = 2; EvalEvery = 1; BatchSize = 4; EarlyStopping = false }
+            let fit = Trainer.fit options o net x y x y
+            Expect.equal fit.OptimizerState.Steps 6 "two epochs of three batches"
+            within 1e-15 (abs (fit.OptimizerState.LearningRate - Schedule.rate 0.01 (Schedule.Cosine(5, 0.0)) 6)) "the rate after six steps"
+            let perEpoch = Optimizer.sgd 0.1 |> Optimizer.withSchedule ScheduleUnit.Epoch (Schedule.Step(1, 0.5))
+            let fit = Trainer.fit options perEpoch net x y x y
+            within 1e-15 (abs (fit.OptimizerState.LearningRate - 0.025)) "0.1 halved after each of two epochs"
+
+        testCase "schedules with settings out of range, and the book's decay per batch, are refused naming Optimizer.withSchedule" <| fun () ->
+            let o = Optimizer.sgd 0.1
+            for bad in [ Schedule.Step(0, 0.5); Schedule.Step(2, 0.0); Schedule.Cosine(0, 0.0); Schedule.Cosine(5, -1.0)
+                         Schedule.Warmup(0, 0.5, Schedule.Constant); Schedule.Warmup(3, 0.0, Schedule.Constant); Schedule.Warmup(3, 0.5, Schedule.Decay(0.01, DecayType.Linear)) ] do
+                let e = caught<InvalidValueException> (fun () -> Optimizer.withSchedule ScheduleUnit.Epoch bad o |> ignore)
+                Expect.stringContains e.Message "Optimizer.withSchedule" (sprintf "%A names the function" bad)
+            caught<InvalidValueException> (fun () -> Optimizer.withSchedule ScheduleUnit.Batch (Schedule.Decay(0.01, DecayType.Linear)) o |> ignore) |> ignore
 
         testCase "optimizer constructors refuse out-of-range settings naming the function" <| fun () ->
             throwsValue "Optimizer.sgdMomentum" (fun () -> Optimizer.sgdMomentum 0.1 1.0 |> ignore)

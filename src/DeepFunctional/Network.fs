@@ -632,3 +632,66 @@ module NeuralNetwork =
         | Some ps ->
             let ps = ps |> List.map (function LayerParams.Sequence (l, _) -> LayerParams.Sequence (l, SequenceLayer.initialState l) | p -> p)
             { net with Params = Some ps }
+
+/// One row of a network's summary.
+type LayerSummary =
+    { /// The layer's kind and settings, e.g. "Dense(89, tanh)".
+      Layer: string
+      /// The layer's output shape for one sample (no batch dimension).
+      OutputShape: int[]
+      /// The number of its parameters (weights and biases; a carried state is not counted).
+      Parameters: int64 }
+
+/// A network's summary: what Keras's `model.summary()` prints.
+[<RequireQualifiedAccess>]
+module Summary =
+
+    let private activation (a: Activation) = (string a).ToLowerInvariant()
+
+    let private dropout (keep: float) = if keep < 1.0 then sprintf ", dropout %g" keep else ""
+
+    /// A layer's kind and settings in one short line.
+    let describe (layer: Layer) : string =
+        match layer with
+        | Layer.Dense s -> sprintf "Dense(%d, %s%s)" s.Neurons (activation s.Activation) (dropout s.KeepProbability)
+        | Layer.Conv2D s ->
+            sprintf "Conv2D(%d, %dx%d, %s, stride %d, padding %d%s%s)" s.Filters s.KernelSize s.KernelSize (activation s.Activation)
+                s.Geometry.Stride s.Geometry.Padding (if s.Flatten then ", flatten" else "") (dropout s.KeepProbability)
+        | Layer.ConvTranspose2D s ->
+            sprintf "ConvTranspose2D(%d, %dx%d, %s, stride %d, padding %d, output padding %d)" s.Filters s.KernelSize s.KernelSize
+                (activation s.Activation) s.Geometry.Conv.Stride s.Geometry.Conv.Padding s.Geometry.OutputPadding
+        | Layer.MaxPool2D (k, st) -> sprintf "MaxPool2D(%dx%d, stride %d)" k k st
+        | Layer.AvgPool2D (k, st) -> sprintf "AvgPool2D(%dx%d, stride %d)" k k st
+        | Layer.Flatten -> "Flatten"
+        | Layer.Reshape shape -> sprintf "Reshape(%s)" (Shape.format shape)
+        | Layer.Dropout (keep, _) -> sprintf "Dropout(keep %g)" keep
+        | Layer.Sequence s ->
+            sprintf "%O(%d, %s%s%s)" s.Kind s.Hidden (if s.ReturnSequences then "every step" else "last step")
+                (match s.Outputs with Some o -> sprintf ", projection %d" o | None -> "")
+                (if s.CarryState then ", carried state" else "")
+        | Layer.Embedding (v, d) -> sprintf "Embedding(%d tokens, %d dimensions)" v d
+
+    /// One row per layer for samples of the given shape (no batch dimension), from the layers'
+    /// descriptions alone (nothing is drawn or allocated).
+    /// <exception cref="ShapeMismatchException">when a layer cannot take the shape that reaches it.</exception>
+    let ofNetwork (net: NeuralNetwork<'T>) (inputShape: int[]) : LayerSummary list =
+        let input = Array.append [| 1 |] inputShape
+        let outputs = NeuralNetwork.outputShapes net input
+        let parameters = NeuralNetwork.parameterShapes net input
+        List.zip3 net.Layers outputs parameters
+        |> List.map (fun (layer, out, ps) ->
+            { Layer = describe layer; OutputShape = out.[1..]
+              Parameters = ps |> List.sumBy (fun (_, shape) -> shape |> Array.fold (fun n d -> Checked.(*) n (int64 d)) 1L) })
+
+    /// The summary as a table: layer, output shape, parameters, then the total.
+    let format (rows: LayerSummary list) : string =
+        let cells = [ for r in rows -> r.Layer, Shape.format r.OutputShape, r.Parameters.ToString("N0", Globalization.CultureInfo.InvariantCulture) ]
+        let total = (rows |> List.sumBy (fun r -> r.Parameters)).ToString("N0", Globalization.CultureInfo.InvariantCulture)
+        let w1 = cells |> List.fold (fun m (a, _, _) -> max m a.Length) "layer".Length
+        let w2 = cells |> List.fold (fun m (_, b, _) -> max m b.Length) "output shape".Length
+        let w3 = cells |> List.fold (fun m (_, _, c) -> max m c.Length) (max "parameters".Length total.Length)
+        let line (a: string) (b: string) (c: string) = a.PadRight w1 + "  " + b.PadRight w2 + "  " + c.PadLeft w3
+        let rule = String('-', w1 + w2 + w3 + 4)
+        String.Join("\n", [ yield line "layer" "output shape" "parameters"; yield rule
+                            for a, b, c in cells -> line a b c
+                            yield rule; yield line "total" "" total ])

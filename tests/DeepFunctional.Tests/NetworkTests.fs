@@ -38,6 +38,21 @@ let wholeNetworkGradCheck<'T when 'T :> Numerics.IFloatingPointIeee754<'T>> (p: 
 [<Tests>]
 let tests =
     testList "NeuralNetwork" [
+
+        testCase "a summary gives every layer's output shape and parameter count, and the total" <| fun () ->
+            let net: NeuralNetwork<float32> =
+                NeuralNetwork.create
+                    [ Layer.Conv2D (Conv2D.create 16 5 Activation.Tanh |> Conv2D.withFlatten true)
+                      Layer.Dense (Dense.create 10 Activation.Linear) ]
+                    Loss.softmaxCrossEntropy 1L
+            let rows = Summary.ofNetwork net [| 1; 28; 28 |]
+            Expect.equal (rows |> List.map (fun r -> r.OutputShape, r.Parameters)) [ [| 12544 |], 400L; [| 10 |], 125450L ] "16·25 kernels; 12,544·10 + 10"
+            let text = Summary.format rows
+            Expect.stringContains text "Conv2D(16, 5x5, tanh, stride 1, padding 2, flatten)" "the layer's settings"
+            Expect.stringContains text "125,850" "the total"
+            let lstm: NeuralNetwork<float32> = NeuralNetwork.create [ Layer.Sequence (SequenceLayer.lstm 256 62) ] Loss.softmaxCrossEntropy 1L
+            let row = Summary.ofNetwork lstm [| 25; 62 |] |> List.exactlyOne
+            Expect.equal (row.OutputShape, row.Parameters) ([| 25; 62 |], 318L * 1024L + 1024L + 256L * 62L + 62L) "gates over [x, h], bias, projection"
         testCase "NeuralNetwork.initialise draws W then B for each layer with the right shapes" <| fun () ->
             let n, _ = NeuralNetwork.initialise (Tensor.zeros<float> [| 5; 3 |]) (Rng.seed 1L) (net Seeding.PerNetwork)
             Expect.equal (NeuralNetwork.parameters n |> List.map (fun t -> t.Shape)) [ [| 3; 4 |]; [| 1; 4 |]; [| 4; 2 |]; [| 1; 2 |] ] "W1, B1, W2, B2"

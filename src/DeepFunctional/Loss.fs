@@ -4,31 +4,43 @@ open System
 open System.Numerics
 
 /// `MeanSquaredError`: L = Σ(p − y)² / N over an N-row batch (the book's definition:
-/// summed over columns, averaged over rows).
+/// summed over columns, averaged over rows); `perValue` divides by every value instead,
+/// L = Σ(p − y)² / (N·k) (PyTorch's `MSELoss`, chapter 7's autoencoder).
 [<RequireQualifiedAccess>]
 module MeanSquaredError =
 
-    /// `forward` through a backend's sum of squares.
-    let forwardWith<'T when 'T :> IFloatingPointIeee754<'T>> (backend: Backend) (prediction: Tensor<'T>) (target: Tensor<'T>) : 'T =
+    /// What the sum of squares is divided by: the rows, or every value.
+    let private divisor (perValue: bool) (prediction: Tensor<'T>) = if perValue then prediction.Length else prediction.Rows
+
+    /// The loss through a backend's sum of squares, divided by the rows or by every value.
+    let forwardOverWith<'T when 'T :> IFloatingPointIeee754<'T>> (backend: Backend) (perValue: bool) (prediction: Tensor<'T>) (target: Tensor<'T>) : 'T =
         Shape.checkSame "MeanSquaredError.forward" "prediction" prediction.Dims "target" target.Dims
         let squares: 'T = backend.SumOfSquares(Tensor.sub prediction target)
-        squares / Num.ofInt<'T> prediction.Rows
+        squares / Num.ofInt<'T> (divisor perValue prediction)
+
+    /// `forward` through a backend's sum of squares.
+    let forwardWith<'T when 'T :> IFloatingPointIeee754<'T>> (backend: Backend) (prediction: Tensor<'T>) (target: Tensor<'T>) : 'T =
+        forwardOverWith backend false prediction target
 
     /// prediction, target: [N; ...] (the same shape) -> the loss.
     /// <exception cref="ShapeMismatchException">when the shapes differ.</exception>
     let forward<'T when 'T :> IFloatingPointIeee754<'T>> (prediction: Tensor<'T>) (target: Tensor<'T>) : 'T =
         forwardWith Backend.fast prediction target
 
-    /// The gradient with respect to the prediction: 2(p − y)/N, of the prediction's shape.
-    let backward<'T when 'T :> IFloatingPointIeee754<'T>> (prediction: Tensor<'T>) (target: Tensor<'T>) =
+    /// The gradient with respect to the prediction, 2(p − y) divided by the rows or by every
+    /// value, of the prediction's shape.
+    let backwardOver<'T when 'T :> IFloatingPointIeee754<'T>> (perValue: bool) (prediction: Tensor<'T>) (target: Tensor<'T>) =
         Shape.checkSame "MeanSquaredError.backward" "prediction" prediction.Dims "target" target.Dims
         let out = Array.zeroCreate<'T> prediction.Length
         let o = Span<'T>(out)
         // 2·(p − y) / N, rounded in that order as NumPy does.
         Tensors.TensorPrimitives.Subtract(ReadOnlySpan<'T>(prediction.Data), ReadOnlySpan<'T>(target.Data), o)
         Tensors.TensorPrimitives.Multiply(ReadOnlySpan<'T>(out), 'T.CreateTruncating 2.0, o)
-        Tensors.TensorPrimitives.Divide(ReadOnlySpan<'T>(out), 'T.CreateTruncating prediction.Rows, o)
+        Tensors.TensorPrimitives.Divide(ReadOnlySpan<'T>(out), 'T.CreateTruncating (divisor perValue prediction), o)
         Tensor.wrap prediction.Dims out
+
+    /// The gradient with respect to the prediction: 2(p − y)/N, of the prediction's shape.
+    let backward<'T when 'T :> IFloatingPointIeee754<'T>> (prediction: Tensor<'T>) (target: Tensor<'T>) = backwardOver false prediction target
 
 /// Mean squared error of row-normalised predictions (the book's `MeanSquaredError(normalize=True)`):
 /// each prediction row is divided by its sum before the mean squared error. `backward` is the
@@ -175,6 +187,9 @@ module SoftmaxCrossEntropy =
 type Loss =
     /// Mean squared error Σ(p − y)²/N (chapter 3), on predictions of any shape.
     | MeanSquaredError
+    /// Mean squared error over every value, Σ(p − y)²/(N·k) (PyTorch's `MSELoss`, Keras's
+    /// "mse"; chapter 7's autoencoder).
+    | MeanSquaredErrorPerValue
     /// Mean squared error of row-normalised predictions (chapter 4's `normalize=True`), with the
     /// true gradient through the normalisation.
     | NormalizedMeanSquaredError
@@ -188,6 +203,7 @@ type Loss =
     override this.ToString() =
         match this with
         | MeanSquaredError -> "MeanSquaredError"
+        | MeanSquaredErrorPerValue -> "MeanSquaredErrorPerValue"
         | NormalizedMeanSquaredError -> "NormalizedMeanSquaredError"
         | SoftmaxCrossEntropy (_, Reduction.Mean) -> "SoftmaxCrossEntropy"
         | SoftmaxCrossEntropy (_, Reduction.Sum) -> "SoftmaxCrossEntropy(sum)"
@@ -220,6 +236,7 @@ module Loss =
     let forwardWith<'T when 'T :> IFloatingPointIeee754<'T>> (backend: Backend) (loss: Loss) (prediction: Tensor<'T>) (target: Tensor<'T>) : float =
         match loss with
         | Loss.MeanSquaredError -> MeanSquaredError.forwardWith backend prediction target |> Num.toFloat
+        | Loss.MeanSquaredErrorPerValue -> MeanSquaredError.forwardOverWith backend true prediction target |> Num.toFloat
         | Loss.NormalizedMeanSquaredError -> NormalizedMeanSquaredError.forwardWith backend prediction target |> Num.toFloat
         | Loss.SoftmaxCrossEntropy (eps, reduction) -> SoftmaxCrossEntropy.forwardReduced reduction eps prediction target
         | Loss.Custom c -> c.Forward(backend, prediction, target)
@@ -234,6 +251,7 @@ module Loss =
     let backwardWith<'T when 'T :> IFloatingPointIeee754<'T>> (backend: Backend) (loss: Loss) (prediction: Tensor<'T>) (target: Tensor<'T>) : Tensor<'T> =
         match loss with
         | Loss.MeanSquaredError -> MeanSquaredError.backward prediction target
+        | Loss.MeanSquaredErrorPerValue -> MeanSquaredError.backwardOver true prediction target
         | Loss.NormalizedMeanSquaredError -> NormalizedMeanSquaredError.backward prediction target
         | Loss.SoftmaxCrossEntropy (eps, reduction) -> SoftmaxCrossEntropy.backwardWith backend reduction eps prediction target
         | Loss.Custom c -> c.Backward(backend, prediction, target)

@@ -113,6 +113,7 @@ module ModelFile =
         w.WriteStartObject()
         match loss with
         | Loss.MeanSquaredError -> w.WriteString("kind", "MeanSquaredError")
+        | Loss.MeanSquaredErrorPerValue -> w.WriteString("kind", "MeanSquaredErrorPerValue")
         | Loss.NormalizedMeanSquaredError -> w.WriteString("kind", "NormalizedMeanSquaredError")
         | Loss.SoftmaxCrossEntropy (eps, reduction) ->
             w.WriteString("kind", "SoftmaxCrossEntropy")
@@ -457,6 +458,7 @@ module ModelFile =
         let where = "the loss"
         match r.String(where, e, "kind") with
         | "MeanSquaredError" -> Loss.MeanSquaredError
+        | "MeanSquaredErrorPerValue" -> Loss.MeanSquaredErrorPerValue
         | "NormalizedMeanSquaredError" -> Loss.NormalizedMeanSquaredError
         | "SoftmaxCrossEntropy" ->
             let eps = r.Number(where, e, "eps")

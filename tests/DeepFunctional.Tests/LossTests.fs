@@ -29,6 +29,14 @@ let tests =
         testCase "MeanSquaredError.backward matches finite differences in single precision" <| fun () ->
             gradCheck Check.single (randomTensor<float32> 1L [| 6; 3 |]) (randomTensor<float32> 2L [| 6; 3 |])
 
+        testCase "MeanSquaredErrorPerValue is the book's loss divided by the values per row, and its gradient matches finite differences" <| fun () ->
+            let x = randomTensor<float> 3L [| 4; 2; 3; 3 |]
+            let y = randomTensor<float> 4L [| 4; 2; 3; 3 |]
+            let perValue = Loss.forward Loss.MeanSquaredErrorPerValue x y
+            within 1e-15 (abs (perValue - Loss.forward Loss.MeanSquaredError x y / 18.0)) "Σ(p − y)²/(N·k), k = 18"
+            let g = Loss.backward Loss.MeanSquaredErrorPerValue x y
+            Check.gradientClose 1e-6 (GradCheck.compare 1e-6 (fun t -> Loss.forward Loss.MeanSquaredErrorPerValue t y) x g) "against finite differences"
+
         testCase "MeanSquaredError refuses a target of another shape, naming both" <| fun () ->
             throwsShape "MeanSquaredError.forward" (fun () ->
                 MeanSquaredError.forward (Tensor.zeros<float> [| 3; 1 |]) (Tensor.zeros<float> [| 3; 2 |]) |> ignore)

@@ -25,7 +25,7 @@ public abstract class Optimizer
     private readonly double? _final;
     private readonly double? _clip;
 
-    private protected Optimizer(double learningRate) => LearningRate = learningRate;
+    private protected Optimizer(double learningRate) => _learningRate = CheckRate(learningRate, "learningRate");
 
     /// <summary>The learning rate of the first epoch (finite and positive).</summary>
     /// <exception cref="Core.InvalidValueException">when the rate is not finite and positive.</exception>

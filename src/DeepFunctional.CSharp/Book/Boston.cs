@@ -10,8 +10,25 @@ namespace DeepFunctional.CSharp.Book;
 /// <typeparam name="T"><c>double</c> or <c>float</c>.</typeparam>
 public sealed class TrainTestSplit<T> where T : struct
 {
-    internal TrainTestSplit(T[,] xTrain, T[,] yTrain, T[,] xTest, T[,] yTest)
+    /// <summary>A split of the caller's.</summary>
+    /// <param name="xTrain">Training inputs [rows; features].</param>
+    /// <param name="yTrain">Training targets, one row per input row.</param>
+    /// <param name="xTest">Test inputs [rows; features].</param>
+    /// <param name="yTest">Test targets, one row per input row.</param>
+    /// <exception cref="ArgumentNullException">when an array is null.</exception>
+    /// <exception cref="Core.ShapeMismatchException">when targets and inputs differ in rows (ParamName names the targets).</exception>
+    public TrainTestSplit(T[,] xTrain, T[,] yTrain, T[,] xTest, T[,] yTest)
     {
+        ArgumentNullException.ThrowIfNull(xTrain);
+        ArgumentNullException.ThrowIfNull(yTrain);
+        ArgumentNullException.ThrowIfNull(xTest);
+        ArgumentNullException.ThrowIfNull(yTest);
+        if (typeof(T) != typeof(double) && typeof(T) != typeof(float))
+            throw new NotSupportedException($"TrainTestSplit: double or float elements, not {typeof(T).Name}");
+        if (yTrain.GetLength(0) != xTrain.GetLength(0))
+            throw new Core.ShapeMismatchException("TrainTestSplit", $"{xTrain.GetLength(0)} rows", $"{yTrain.GetLength(0)} rows", nameof(yTrain));
+        if (yTest.GetLength(0) != xTest.GetLength(0))
+            throw new Core.ShapeMismatchException("TrainTestSplit", $"{xTest.GetLength(0)} rows", $"{yTest.GetLength(0)} rows", nameof(yTest));
         XTrain = xTrain;
         YTrain = yTrain;
         XTest = xTest;

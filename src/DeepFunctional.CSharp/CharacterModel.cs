@@ -269,5 +269,10 @@ public sealed class CharacterModel
     }
 
     /// <summary>e.g. "CharacterModel(62 symbols, LSTM(256), Double)".</summary>
-    public override string ToString() => $"CharacterModel({Vocabulary.Length} symbols, {Network.Layers[0]}, {Precision})";
+    public override string ToString()
+    {
+        var layer = Network.CoreLayers.Head as Core.Layer.Sequence;
+        string cell = layer?.Item.Kind.Tag switch { Core.CellKind.Tags.Rnn => "RNN", Core.CellKind.Tags.Gru => "GRU", _ => "LSTM" };
+        return $"CharacterModel({Vocabulary.Length} symbols, {cell}({layer?.Item.Hidden}), {Precision})";
+    }
 }

@@ -113,3 +113,31 @@ public class ModelFileTests
         });
     }
 }
+
+/// <summary>ONNX Runtime, the real client of an export, computes what the network predicts.</summary>
+public class OnnxRuntimeTests
+{
+    [Theory]
+    [InlineData("dense")]
+    [InlineData("conv and pools")]
+    [InlineData("LSTM")]
+    [InlineData("GRU and SimpleRNN")]
+    public void ONNX_Runtime_computes_the_networks_predictions_in_float(string name)
+    {
+        var c = NetworkCase.Find(name);
+        var net = c.Create();
+        Calls.Fit(new Trainer(net, new SGD(0.05)), c.X(typeof(float), 16), c.Y(typeof(float), 16), new FitOptions { Epochs = 1, BatchSize = 8 });
+        var path = TestData.TempFile("model.onnx");
+        net.ExportOnnx(path);
+        var x = c.X(typeof(float), 5, seed: 7);
+        var expected = ((Array)Calls.Predict(net, x)).Cast<float>().ToArray();
+        using var session = new Microsoft.ML.OnnxRuntime.InferenceSession(path);
+        var input = new Microsoft.ML.OnnxRuntime.Tensors.DenseTensor<float>(x.Cast<float>().ToArray(),
+            Enumerable.Range(0, x.Rank).Select(x.GetLength).ToArray());
+        using var results = session.Run([Microsoft.ML.OnnxRuntime.NamedOnnxValue.CreateFromTensor("x", input)]);
+        var actual = results.First().AsEnumerable<float>().ToArray();
+        Assert.Equal(expected.Length, actual.Length);
+        for (int i = 0; i < expected.Length; i++)
+            Assert.Equal(expected[i], actual[i], 4);
+    }
+}

@@ -121,6 +121,15 @@ public sealed class Trainer
             else
                 result = Core.Trainer.train(monitor, coreOptions, coreOptimizer, net, data, validation);
         }
+        catch (Core.InvalidValueException e) when (e.Operation.StartsWith("Trainer.", StringComparison.Ordinal) && e.Operation != op)
+        {
+            // The core's own check (e.g. a checkpoint of other settings): the same type, naming the caller's operation.
+            throw new Core.InvalidValueException(op, e.Expected, e.Actual, e.ParamName);
+        }
+        catch (Core.ShapeMismatchException e) when (e.Operation.StartsWith("Trainer.", StringComparison.Ordinal) && e.Operation != op)
+        {
+            throw new Core.ShapeMismatchException(op, e.Expected, e.Actual, e.ParamName);
+        }
         catch (Core.FitCancelledException<T> e)
         {
             if (Core.NeuralNetwork.isInitialised(e.Result.Network))

@@ -156,8 +156,12 @@ public class TrainingTests
         var path = TestData.TempFile("c.safetensors");
         var options = new FitOptions { Epochs = 2, BatchSize = 8, Checkpoint = new CheckpointOptions { Path = path, Every = 1 } };
         new Trainer(Hidden(), new SGD()).Fit(x, y, options);
-        Assert.Throws<global::DeepFunctional.InvalidValueException>(() =>
+        var e = Assert.Throws<global::DeepFunctional.InvalidValueException>(() =>
             new Trainer(Hidden(), new SGD()).Resume(path, x, y, new FitOptions { Epochs = 3, BatchSize = 8 }));
+        Assert.StartsWith("Trainer.Resume: expected the settings the checkpoint was written with", e.Message);
+        Assert.Throws<global::DeepFunctional.InvalidValueException>(() =>
+            new Trainer(Hidden(), new SGD(0.02)).Resume(path, x, y, options));
+        Assert.True(System.IO.File.Exists(path));
         Assert.Throws<global::DeepFunctional.DataFormatException>(() =>
             new Trainer(TestData.LinearRegression(), new SGD()).Resume(path, x, y, options));
     }

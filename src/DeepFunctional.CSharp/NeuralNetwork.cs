@@ -149,7 +149,9 @@ public sealed class NeuralNetwork
     {
         const string op = "NeuralNetwork.Initialize";
         int[] full = [1, .. inputShape];
-        CheckInput(op, nameof(inputShape), full);
+        if (inputShape.Length == 0)
+            throw new Core.ShapeMismatchException(op, "a sample shape of rank 1 or more", "rank 0", nameof(inputShape));
+        ShapesFor(op, nameof(inputShape), full);
         var net = Core.NeuralNetwork.initialise(Core.Tensor.zeros<T>(full), Core.RngModule.seed(0), Fresh<T>()).Item1;
         State = new NetworkState<T>(net, inputShape.ToArray());
     }

@@ -219,7 +219,7 @@ public sealed class NeuralNetwork
         var output = CheckInput(op, nameof(x), Interop.Dimensions(x));
         if (output.Length != outputRank)
             throw new Core.ShapeMismatchException(op, $"a network whose output has rank {outputRank}",
-                $"an output of shape {Interop.Format(output)} (use {(output.Length == 3 ? "PredictSequence" : "Predict")})", nameof(x));
+                $"an output of shape {Interop.Format(output)} ({output.Length switch { 2 => "use Predict", 3 => "use PredictSequence", _ => "end the network with a Flatten layer" }})", nameof(x));
         CheckIds<T>(op, x);
         return Interop.ToArray(Core.NeuralNetwork.predict(net, Interop.Tensor<T>(x)));
     }

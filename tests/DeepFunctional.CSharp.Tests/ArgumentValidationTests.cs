@@ -35,6 +35,10 @@ public class ArgumentValidationTests
         sequences.Initialize([4, 2]);
         var e = Assert.Throws<ShapeMismatch>(() => sequences.Predict(new double[1, 4, 2]));
         Assert.Contains("use PredictSequence", e.Message);
+        Assert.Contains("use Predict)", Assert.Throws<ShapeMismatch>(() => dense.PredictSequence(new double[2, 3])).Message);
+        var maps = new NeuralNetwork([new Conv2D(2, 3)], new MeanSquaredError());
+        maps.Initialize([1, 4, 4]);
+        Assert.Contains("end the network with a Flatten layer", Assert.Throws<ShapeMismatch>(() => maps.Predict(new double[1, 1, 4, 4])).Message);
         Assert.Equal(new[] { 1, 4, 3 }, new[] { sequences.PredictSequence(new double[1, 4, 2]).GetLength(0), 4, sequences.PredictSequence(new double[1, 4, 2]).GetLength(2) });
     }
 

@@ -1,14 +1,14 @@
 using System;
 using System.Collections.Generic;
-using System.Globalization;
 using System.Linq;
+using System.Numerics;
 using System.Threading;
 using Microsoft.FSharp.Core;
-using Core = global::DeepFunctional;
+using Core = DeepFunctional;
 
 namespace DeepFunctional.CSharp;
 
-/// <summary>The recurrent cell a sequence layer runs at every time step (chapter 6).</summary>
+/// <summary>The recurrent cell of a <see cref="CharacterModel"/> (chapter 6).</summary>
 public enum RecurrentCell
 {
     /// <summary>The vanilla RNN cell (the book's <c>RNNLayer</c>).</summary>
@@ -17,48 +17,12 @@ public enum RecurrentCell
     /// <summary>The LSTM cell (the book's <c>LSTMLayer</c>).</summary>
     LSTM,
 
-    /// <summary>The GRU cell with the standard equations (the book's <c>GRULayer</c>).</summary>
+    /// <summary>The GRU cell (the book's <c>GRULayer</c>).</summary>
     GRU,
 }
 
-/// <summary>
-/// A sequence layer of a character model: its cell and hidden size (the book's <c>hidden_size</c>), and
-/// optionally its output size (the book's <c>output_size</c>; by default its hidden size, and the vocabulary's
-/// size for the last layer) and weight scale (by default 2/(inputs + outputs)).
-/// </summary>
-/// <param name="Cell">The cell.</param>
-/// <param name="HiddenSize">The size of the hidden state; at least 1.</param>
-public sealed record RecurrentLayer(RecurrentCell Cell, int HiddenSize)
-{
-    /// <summary>The size of the layer's output projection, or null for the default.</summary>
-    public int? OutputSize { get; init; }
-
-    /// <summary>The standard deviation of the initial weights, or null for 2/(inputs + outputs).</summary>
-    public double? WeightScale { get; init; }
-
-    /// <summary>A short description, such as <c>LSTM(256)</c>.</summary>
-    public override string ToString() =>
-        string.Create(CultureInfo.InvariantCulture, $"{Cell}({HiddenSize}{(OutputSize is int o ? $" -> {o}" : "")})");
-}
-
-/// <summary>How the loss over every time step is scaled for training.</summary>
-public enum CharacterLossScaling
-{
-    /// <summary>
-    /// The total cross-entropy over batch and time, gradient p − y as in the book, reported per character (the
-    /// default): with AdaGrad this keeps its eps small beside the squared gradients, as in the book.
-    /// </summary>
-    Sum,
-
-    /// <summary>The mean cross-entropy per character, gradient (p − y)/N.</summary>
-    Mean,
-
-    /// <summary>The book's loss value (its chapter-4 loss summed over batch and time) and gradient.</summary>
-    Book,
-}
-
-/// <summary>The settings of <see cref="CharacterModel.Train"/>; the defaults are the book's experiment.</summary>
-public sealed record CharacterTrainingOptions
+/// <summary>The settings of <see cref="CharacterModel.Train"/>; the defaults are the book's chapter-6 experiment.</summary>
+public sealed class CharacterTrainingOptions
 {
     /// <summary>Windows per batch (default 32).</summary>
     public int BatchSize { get; init; } = 32;
@@ -78,186 +42,237 @@ public sealed record CharacterTrainingOptions
     /// <summary>The softmax temperature of the samples (default 1).</summary>
     public double Temperature { get; init; } = 1.0;
 
-    /// <summary>The seed of the samples' random draws (default 1).</summary>
+    /// <summary>The seed of the samples' draws (default 1).</summary>
     public long SampleSeed { get; init; } = 1;
 
-    /// <summary>How the loss is scaled (default <see cref="CharacterLossScaling.Sum"/>).</summary>
-    public CharacterLossScaling LossScaling { get; init; } = CharacterLossScaling.Sum;
+    /// <summary>The optimizer; the book's AdaGrad(0.01) clipping gradients to [−2, 2] when null.</summary>
+    public Optimizer? Optimizer { get; init; }
+
+    /// <summary>Sees every iteration and every sample (called on the training thread).</summary>
+    public IProgress<CharacterTrainingReport>? Progress { get; init; }
+
+    /// <summary>Checked between iterations (<see cref="OperationCanceledException"/>).</summary>
+    public CancellationToken Cancellation { get; init; }
 }
 
-/// <summary>One report of a training run: after every iteration, and with a sample every SampleEvery iterations.</summary>
-/// <param name="Iteration">The iteration just finished (1-based).</param>
-/// <param name="Iterations">The iterations of the run.</param>
-/// <param name="MovingAverageLoss">The mean loss of the last 100 iterations, in nats per character (except with the book's scaling).</param>
-/// <param name="Sample">Generated text after this iteration, or null.</param>
-public sealed record CharacterTrainingReport(int Iteration, int Iterations, double MovingAverageLoss, string? Sample);
+/// <summary>One report of a character model's training: after an iteration, or a sample of generated text.</summary>
+public sealed class CharacterTrainingReport
+{
+    internal CharacterTrainingReport(int iteration, double movingAverageLoss, string? sample)
+    {
+        Iteration = iteration;
+        MovingAverageLoss = movingAverageLoss;
+        Sample = sample;
+    }
 
-/// <summary>What <see cref="CharacterModel.Train"/> returns.</summary>
-/// <param name="Model">The trained model.</param>
-/// <param name="Losses">The loss of every iteration, in nats per character.</param>
-/// <param name="MovingAverages">The moving average of the last 100 losses after every iteration.</param>
-public sealed record CharacterTrainingResult(CharacterModel Model, IReadOnlyList<double> Losses, IReadOnlyList<double> MovingAverages);
+    /// <summary>The iteration just finished (1-based).</summary>
+    public int Iteration { get; }
+
+    /// <summary>The mean loss of the last 100 iterations in nats per character (NaN for a sample report).</summary>
+    public double MovingAverageLoss { get; }
+
+    /// <summary>Generated text, for a sample report; else null.</summary>
+    public string? Sample { get; }
+}
+
+/// <summary>What <see cref="CharacterModel.Train"/> did.</summary>
+public sealed class CharacterTrainingResult
+{
+    internal CharacterTrainingResult(double[] losses, double[] movingAverages)
+    {
+        Losses = losses;
+        MovingAverages = movingAverages;
+    }
+
+    /// <summary>The loss of every iteration, in nats per character.</summary>
+    public IReadOnlyList<double> Losses { get; }
+
+    /// <summary>The moving average of the last 100 losses after every iteration.</summary>
+    public IReadOnlyList<double> MovingAverages { get; }
+}
+
+/// <summary>The model in one precision.</summary>
+internal abstract class CharacterState
+{
+    internal abstract Precision Precision { get; }
+}
+
+/// <summary>The model in the precision <typeparamref name="T"/>.</summary>
+internal sealed class CharacterState<T>(Core.CharModel<T> model) : CharacterState where T : IFloatingPointIeee754<T>
+{
+    internal Core.CharModel<T> Model { get; } = model;
+
+    internal override Precision Precision => Interop.PrecisionOf<T>();
+}
 
 /// <summary>
-/// A character-level language model (chapter 6, the book's <c>RNNModel</c> with its <c>RNNTrainer</c>): sequence
-/// layers over one-hot characters, trained to predict the next character, and able to generate text. Immutable:
-/// training returns a new model.
+/// A character-level language model (chapter 6, the book's <c>RNNModel</c> and <c>RNNTrainer</c>): one recurrent layer
+/// over one-hot characters projecting to a logit per symbol at every step, its state carried from batch to batch,
+/// trained to predict the next character and able to generate text. Built on <see cref="NeuralNetwork"/>; saved in the
+/// same model file format.
 /// </summary>
 public sealed class CharacterModel
 {
-    private readonly Core.CharModel<double>? _double;
-    private readonly Core.CharModel<float>? _single;
+    private CharacterState _state;
 
-    private CharacterModel(Core.CharModel<double>? d, Core.CharModel<float>? s)
-    {
-        _double = d;
-        _single = s;
-    }
-
-    /// <summary>The Shakespeare text of the book's experiments (99,993 characters, 62 symbols).</summary>
-    public static string ShakespeareText => Core.Datasets.shakespeare();
-
-    /// <summary>The precision of the model's arithmetic.</summary>
-    public Precision Precision => _double is not null ? Precision.Double : Precision.Single;
-
-    /// <summary>The symbols the model reads and writes, sorted.</summary>
-    public string Vocabulary => new(_double is not null ? _double.Vocabulary : _single!.Vocabulary);
-
-    /// <summary>The layers, with their output sizes filled in.</summary>
-    public IReadOnlyList<RecurrentLayer> Layers =>
-        (_double is not null ? _double.Layers.Select(l => l.Spec) : _single!.Layers.Select(l => l.Spec))
-        .Select(s => new RecurrentLayer(s.Kind.IsLstm ? RecurrentCell.LSTM : s.Kind.IsGru ? RecurrentCell.GRU : RecurrentCell.RNN, s.Hidden)
-        {
-            OutputSize = s.Outputs,
-            WeightScale = Interop.ValueOrNull(s.WeightScale),
-        })
-        .ToArray();
-
-    /// <summary>A model over the symbols of <paramref name="text"/> with the given layers, drawn from the seed.</summary>
-    /// <param name="text">The text whose distinct characters form the vocabulary.</param>
-    /// <param name="layers">The layers, input side first; at least one.</param>
-    /// <param name="precision">The arithmetic precision.</param>
-    /// <param name="seed">The seed of the initial weights, 0..4294967295.</param>
-    /// <exception cref="ArgumentNullException">when text or layers is null.</exception>
-    /// <exception cref="ArgumentException">when the text is empty, there are no layers, or a size is below 1.</exception>
-    public static CharacterModel Create(string text, IReadOnlyList<RecurrentLayer> layers, Precision precision = Precision.Double, long seed = 1)
+    /// <summary>A model over the characters of <paramref name="text"/>, its parameters drawn from <paramref name="seed"/>.</summary>
+    /// <param name="text">The text whose distinct characters make the vocabulary (at least 2 of them).</param>
+    /// <param name="hiddenSize">The recurrent layer's hidden units (the book's 256).</param>
+    /// <param name="cell">The recurrent cell.</param>
+    /// <param name="seed">The seed of the parameters, in 0..4294967295.</param>
+    /// <param name="precision">The precision of the parameters.</param>
+    /// <exception cref="ArgumentNullException">when the text is null.</exception>
+    /// <exception cref="Core.InvalidValueException">when a value is out of range.</exception>
+    public CharacterModel(string text, int hiddenSize = 256, RecurrentCell cell = RecurrentCell.LSTM, long seed = 1,
+                          Precision precision = CSharp.Precision.Double)
     {
         ArgumentNullException.ThrowIfNull(text);
-        ArgumentNullException.ThrowIfNull(layers);
-        Guard.Seed("CharacterModel.Create", nameof(seed), seed);
-        if (layers.Count == 0)
-            throw new ArgumentException(Guard.Message("CharacterModel.Create", "at least one layer", "none"), nameof(layers));
         var vocabulary = Core.CharModel.vocabulary(text);
-        var specs = layers.Select((l, i) =>
-        {
-            ArgumentNullException.ThrowIfNull(l, nameof(layers));
-            int outputs = l.OutputSize ?? (i == layers.Count - 1 ? vocabulary.Length : l.HiddenSize);
-            var spec = l.Cell switch
-            {
-                RecurrentCell.LSTM => Core.SequenceLayer.lstm(l.HiddenSize, outputs),
-                RecurrentCell.GRU => Core.SequenceLayer.gru(l.HiddenSize, outputs),
-                _ => Core.SequenceLayer.rnn(l.HiddenSize, outputs),
-            };
-            return l.WeightScale is double w ? Core.SequenceLayer.withWeightScale(w, spec) : spec;
-        }).ToArray();
-        var rng = Core.RngModule.seed(seed);
-        return precision == Precision.Double
-            ? new CharacterModel(Core.CharModel.create<double>(vocabulary, Interop.List(specs), rng).Item1, null)
-            : new CharacterModel(null, Core.CharModel.create<float>(vocabulary, Interop.List(specs), rng).Item1);
+        if (vocabulary.Length < 2)
+            throw new Core.InvalidValueException("CharacterModel", "a text of at least 2 distinct characters", $"{vocabulary.Length}", nameof(text));
+        Layer.CheckPositive("CharacterModel", "a hidden size", hiddenSize, nameof(hiddenSize));
+        if (seed < 0 || seed > uint.MaxValue)
+            throw new Core.InvalidValueException("CharacterModel", "a seed in 0..4294967295", $"{seed}", nameof(seed));
+        var kind = cell switch { RecurrentCell.RNN => Core.CellKind.Rnn, RecurrentCell.GRU => Core.CellKind.Gru, _ => Core.CellKind.Lstm };
+        var spec = new Core.SequenceLayerSpec(kind, hiddenSize, FSharpOption<int>.Some(vocabulary.Length), true, true, FSharpOption<double>.None);
+        var layers = Interop.List([spec]);
+        _state = precision == CSharp.Precision.Single
+            ? new CharacterState<float>(Core.CharModel.create<float>(vocabulary, layers, seed))
+            : new CharacterState<double>(Core.CharModel.create<double>(vocabulary, layers, seed));
+    }
+
+    private CharacterModel(CharacterState state) => _state = state;
+
+    /// <summary>The symbols, sorted and distinct; a character's index is its one-hot position.</summary>
+    public char[] Vocabulary => _state switch
+    {
+        CharacterState<float> f => f.Model.Vocabulary.ToArray(),
+        CharacterState<double> d => d.Model.Vocabulary.ToArray(),
+        _ => [],
+    };
+
+    /// <summary>The precision of the parameters.</summary>
+    public Precision Precision => _state.Precision;
+
+    /// <summary>The network: one-hot characters [rows; seq; V] → logits [rows; seq; V] (a copy of the model's).</summary>
+    public NeuralNetwork Network => _state switch
+    {
+        CharacterState<float> f => Wrap(f.Model),
+        CharacterState<double> d => Wrap(d.Model),
+        _ => throw new InvalidOperationException(),
+    };
+
+    private static NeuralNetwork Wrap<T>(Core.CharModel<T> m) where T : IFloatingPointIeee754<T>
+    {
+        var n = m.Network;
+        return new NeuralNetwork(n.Layers, n.Loss, n.Seed, n.Seeding, n.Backend) { State = new NetworkState<T>(n, [1, m.Vocabulary.Length]) };
     }
 
     /// <summary>
-    /// Trains on <paramref name="text"/> as the book's <c>RNNTrainer</c> does: batches of windows at consecutive
-    /// positions, the mean cross-entropy over every step, backpropagation through time, one optimizer step each.
+    /// Trains on <paramref name="text"/> as the book's <c>RNNTrainer</c> does: windows of the text one-hot encoded, one
+    /// optimizer step per iteration, the carried state going on from window to window. Updates the model in place.
     /// </summary>
-    /// <param name="text">The training text; every character must be in the vocabulary.</param>
-    /// <param name="optimizer">The optimizer (the book's: <c>new AdaGrad(0.01) { GradientClip = 2 }</c>).</param>
-    /// <param name="options">The settings, or null for the book's.</param>
-    /// <param name="progress">Receives a report after every iteration, synchronously on the training thread; or null.</param>
-    /// <param name="cancellationToken">Stops training between iterations.</param>
-    /// <exception cref="ArgumentNullException">when text or optimizer is null.</exception>
-    /// <exception cref="ArgumentException">when a setting is out of range or the text does not fit the vocabulary.</exception>
-    /// <exception cref="OperationCanceledException">when cancelled.</exception>
-    public CharacterTrainingResult Train(string text, Optimizer optimizer, CharacterTrainingOptions? options = null,
-        IProgress<CharacterTrainingReport>? progress = null, CancellationToken cancellationToken = default)
+    /// <param name="text">The training text; every character must be in <see cref="Vocabulary"/>.</param>
+    /// <param name="options">The settings; the book's when null.</param>
+    /// <returns>The loss of every iteration.</returns>
+    /// <exception cref="Core.InvalidValueException">when a setting is out of range or the text is too short or has other characters.</exception>
+    /// <exception cref="OperationCanceledException">when the cancellation token is cancelled.</exception>
+    public CharacterTrainingResult Train(string text, CharacterTrainingOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(text);
-        ArgumentNullException.ThrowIfNull(optimizer);
         options ??= new CharacterTrainingOptions();
-        var settings = new Core.CharTraining(options.BatchSize, options.SequenceLength, options.Iterations, options.SampleEvery,
-            options.SampleLength, options.Temperature, options.SampleSeed, options.LossScaling switch
-            {
-                CharacterLossScaling.Mean => Core.SequenceLossScaling.Mean,
-                CharacterLossScaling.Book => Core.SequenceLossScaling.Book,
-                _ => Core.SequenceLossScaling.Sum,
-            });
-        var core = optimizer.ToCore();
-        double last = double.NaN;
+        return _state switch
+        {
+            CharacterState<float> f => TrainAs(f, text, options),
+            CharacterState<double> d => TrainAs(d, text, options),
+            _ => throw new InvalidOperationException(),
+        };
+    }
+
+    private CharacterTrainingResult TrainAs<T>(CharacterState<T> state, string text, CharacterTrainingOptions o) where T : IFloatingPointIeee754<T>
+    {
+        const string op = "CharacterModel.Train";
+        static void Check(bool ok, string name, object value, string expected)
+        {
+            if (!ok)
+                throw new Core.InvalidValueException(op, expected, $"{value}", name);
+        }
+        Check(o.BatchSize >= 1, nameof(o.BatchSize), o.BatchSize, "a BatchSize of at least 1");
+        Check(o.SequenceLength >= 1, nameof(o.SequenceLength), o.SequenceLength, "a SequenceLength of at least 1");
+        Check(o.Iterations >= 0, nameof(o.Iterations), o.Iterations, "Iterations of 0 or more");
+        Check(o.SampleEvery >= 0, nameof(o.SampleEvery), o.SampleEvery, "a SampleEvery of 0 (never) or more");
+        Check(o.SampleLength >= 0, nameof(o.SampleLength), o.SampleLength, "a SampleLength of 0 or more");
+        Check(double.IsFinite(o.Temperature) && o.Temperature > 0, nameof(o.Temperature), o.Temperature, "a finite, positive Temperature");
+        var vocabulary = state.Model.Vocabulary;
+        foreach (var c in text)
+            if (Array.BinarySearch(vocabulary, c) < 0)
+                throw new Core.InvalidValueException(op, "characters of the model's vocabulary", $"'{c}'", nameof(text));
+        if (text.Length < o.BatchSize + o.SequenceLength + 1)
+            throw new Core.InvalidValueException(op, $"a text of at least {o.BatchSize + o.SequenceLength + 1} characters", $"{text.Length}", nameof(text));
+        var settings = new Core.CharTraining(o.BatchSize, o.SequenceLength, o.Iterations, o.SampleEvery, o.SampleLength, o.Temperature,
+            o.SampleSeed, Core.CharModel.sumLoss);
+        var optimizer = o.Optimizer?.ToCore(op) ?? Core.Book.Chapter6.optimizer;
+        var progress = o.Progress;
         void OnEvent(Core.CharTrainingEvent e)
         {
-            cancellationToken.ThrowIfCancellationRequested();
             switch (e)
             {
-                case Core.CharTrainingEvent.Iteration it:
-                    last = it.movingAverageLoss;
-                    if (options.SampleEvery == 0 || it.iteration % options.SampleEvery != 0)
-                        progress?.Report(new CharacterTrainingReport(it.iteration, options.Iterations, it.movingAverageLoss, null));
-                    break;
-                case Core.CharTrainingEvent.Sample s:
-                    progress?.Report(new CharacterTrainingReport(s.iteration, options.Iterations, last, s.text));
-                    break;
+                case Core.CharTrainingEvent.Iteration i: progress?.Report(new CharacterTrainingReport(i.iteration, i.movingAverageLoss, null)); break;
+                case Core.CharTrainingEvent.Sample s: progress?.Report(new CharacterTrainingReport(s.iteration, double.NaN, s.text)); break;
             }
         }
-        var onEvent = FuncConvert.FromAction<Core.CharTrainingEvent>(OnEvent);
-        if (_double is not null)
-        {
-            var r = Core.CharModel.train(settings, core, text, _double, onEvent);
-            return new CharacterTrainingResult(new CharacterModel(r.Model, null), r.Losses, r.MovingAverages);
-        }
-        var rs = Core.CharModel.train(settings, core, text, _single!, onEvent);
-        return new CharacterTrainingResult(new CharacterModel(null, rs.Model), rs.Losses, rs.MovingAverages);
+        var result = Core.CharModel.trainWith(o.Cancellation, settings, optimizer, text, state.Model, FuncConvert.FromAction<Core.CharTrainingEvent>(OnEvent));
+        _state = new CharacterState<T>(result.Model);
+        return new CharacterTrainingResult(result.Losses.ToArray(), result.MovingAverages.ToArray());
     }
 
     /// <summary>
-    /// Generates <paramref name="length"/> characters after <paramref name="start"/> (by default the vocabulary's
-    /// first symbol), each drawn from the model's softmax at the given temperature, from the model's carried state.
+    /// Generates <paramref name="length"/> characters after <paramref name="start"/>, each drawn from
+    /// softmax(logits / temperature) of the model fed its previous character. The model is not changed.
     /// </summary>
-    /// <exception cref="ArgumentException">when start is not in the vocabulary, length is negative or the temperature not positive.</exception>
-    public string Generate(int length, char? start = null, double temperature = 1.0, long seed = 1)
-    {
-        Guard.Seed("CharacterModel.Generate", nameof(seed), seed);
-        char first = start ?? Vocabulary[0];
-        var rng = Core.RngModule.seed(seed);
-        return _double is not null
-            ? Core.CharModel.sample(_double, first, length, temperature, rng).Item1
-            : Core.CharModel.sample(_single!, first, length, temperature, rng).Item1;
-    }
+    /// <param name="start">A character of the vocabulary.</param>
+    /// <param name="length">The number of characters to generate (0 or more).</param>
+    /// <param name="temperature">Finite and positive; 1 samples the model's own distribution.</param>
+    /// <param name="seed">The seed of the draws.</param>
+    /// <returns>The generated characters (without <paramref name="start"/>).</returns>
+    /// <exception cref="Core.InvalidValueException">when a value is out of range (ParamName names it).</exception>
+    public string Sample(char start, int length, double temperature = 1.0, long seed = 1) =>
+        _state switch
+        {
+            CharacterState<float> f => Core.CharModel.sample(f.Model, start, length, temperature, Core.RngModule.seed(seed)).Item1,
+            CharacterState<double> d => Core.CharModel.sample(d.Model, start, length, temperature, Core.RngModule.seed(seed)).Item1,
+            _ => throw new InvalidOperationException(),
+        };
 
-    /// <summary>Writes the model to a file (a new file is written and renamed over the old, so a crash never leaves half a file).</summary>
-    /// <exception cref="ArgumentNullException">when path is null.</exception>
-    /// <exception cref="System.IO.IOException">when the file cannot be written.</exception>
+    /// <summary>Saves the model (its network and vocabulary) to a model file, the format of <see cref="NeuralNetwork.Save"/>.</summary>
+    /// <param name="path">The file to write.</param>
+    /// <exception cref="Core.FileWriteException">when the file cannot be written there.</exception>
     public void Save(string path)
     {
-        ArgumentNullException.ThrowIfNull(path);
-        if (_double is not null)
-            Core.CharModel.save(path, _double);
-        else
-            Core.CharModel.save(path, _single!);
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        switch (_state)
+        {
+            case CharacterState<float> f: Core.ModelFile.save(path, Core.ModelFile.ofCharModel(f.Model)); break;
+            case CharacterState<double> d: Core.ModelFile.save(path, Core.ModelFile.ofCharModel(d.Model)); break;
+        }
     }
 
-    /// <summary>Reads a model written by <see cref="Save"/>, in the given precision.</summary>
-    /// <exception cref="ArgumentNullException">when path is null.</exception>
-    /// <exception cref="DataFormatException">when the file is not a valid model file; the message names the problem.</exception>
-    /// <exception cref="System.IO.IOException">when the file cannot be read.</exception>
-    public static CharacterModel Load(string path, Precision precision = Precision.Double)
+    /// <summary>Reads a model saved by <see cref="Save"/>, in the precision the file holds.</summary>
+    /// <param name="path">The model file.</param>
+    /// <exception cref="Core.DataFormatException">when the file is not a character model's file.</exception>
+    public static CharacterModel Load(string path)
     {
-        ArgumentNullException.ThrowIfNull(path);
-        return precision == Precision.Double
-            ? new CharacterModel(Core.CharModel.load<double>(path), null)
-            : new CharacterModel(null, Core.CharModel.load<float>(path));
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        return Core.ModelFile.precision(path) == "float32"
+            ? new CharacterModel(new CharacterState<float>(Core.ModelFile.toCharModel(path, Core.ModelFile.load<float>(path))))
+            : new CharacterModel(new CharacterState<double>(Core.ModelFile.toCharModel(path, Core.ModelFile.load<double>(path))));
     }
 
-    /// <summary>A short description, such as <c>CharacterModel(62 symbols; LSTM(256 -> 62); Double)</c>.</summary>
-    public override string ToString() =>
-        string.Create(CultureInfo.InvariantCulture, $"CharacterModel({Vocabulary.Length} symbols; {string.Join(", ", Layers)}; {Precision})");
+    /// <summary>e.g. "CharacterModel(62 symbols, LSTM(256), Double)".</summary>
+    public override string ToString()
+    {
+        var layer = Network.CoreLayers.Head as Core.Layer.Sequence;
+        string cell = layer?.Item.Kind.Tag switch { Core.CellKind.Tags.Rnn => "RNN", Core.CellKind.Tags.Gru => "GRU", _ => "LSTM" };
+        return $"CharacterModel({Vocabulary.Length} symbols, {cell}({layer?.Item.Hidden}), {Precision})";
+    }
 }

@@ -1,265 +1,201 @@
 using System;
 using System.Globalization;
 using Microsoft.FSharp.Core;
-using Core = global::DeepFunctional;
+using Core = DeepFunctional;
 
 namespace DeepFunctional.CSharp;
 
-/// <summary>How an optimizer's learning rate changes from epoch to epoch (chapter 4).</summary>
+/// <summary>How the learning rate falls from <see cref="Optimizer.LearningRate"/> to <see cref="Optimizer.FinalLearningRate"/> over a fit.</summary>
 public enum DecayType
 {
-    /// <summary>No decay: the learning rate stays the same (the default).</summary>
-    None,
-
-    /// <summary>
-    /// Linear decay: after every epoch the rate falls by (LearningRate − FinalLearningRate)/(epochs − 1),
-    /// so the last epoch trains with FinalLearningRate.
-    /// </summary>
+    /// <summary>lr − (lr − final)/(epochs − 1) after every epoch.</summary>
     Linear,
 
-    /// <summary>
-    /// Exponential decay: after every epoch the rate is multiplied by
-    /// (FinalLearningRate/LearningRate)^(1/(epochs − 1)), so the last epoch trains with FinalLearningRate.
-    /// </summary>
+    /// <summary>lr · (final/lr)^(1/(epochs − 1)) after every epoch.</summary>
     Exponential,
 }
 
 /// <summary>
-/// An optimizer: how a <see cref="Trainer"/> updates the parameters from their gradients after
-/// each batch (the book's <c>Optimizer(lr, final_lr, decay_type)</c>). The learning rate may decay
-/// from epoch to epoch: set both <see cref="DecayType"/> and <see cref="FinalLearningRate"/>, as in
-/// <c>new SGD(0.15) { DecayType = DecayType.Linear, FinalLearningRate = 0.05 }</c>. The library's
-/// optimizers are listed as its subclasses; this class cannot be derived from outside the library.
+/// An optimizer's settings: the update rule and its learning rate, optionally decaying to a final rate by
+/// the last epoch and clipping gradients. Optimizers are values: a <see cref="Trainer"/> keeps the state.
 /// </summary>
 public abstract class Optimizer
 {
     private readonly double _learningRate;
-    private readonly double? _finalLearningRate;
-    private readonly DecayType _decayType;
+    private readonly double? _final;
+    private readonly double? _clip;
 
-    private protected Optimizer(double learningRate)
-    {
-        LearningRate = learningRate;
-    }
+    private protected Optimizer(double learningRate) => _learningRate = CheckRate(learningRate, "learningRate");
 
-    /// <summary>The name used in messages: <c>SGD</c>, <c>SGDMomentum</c>.</summary>
-    private protected abstract string Name { get; }
-
-    /// <summary>The step size of the first epoch (of every epoch without decay): finite and greater than zero.</summary>
-    /// <exception cref="ArgumentOutOfRangeException">when set to a value that is not finite and positive.</exception>
+    /// <summary>The learning rate of the first epoch (finite and positive).</summary>
+    /// <exception cref="Core.InvalidValueException">when the rate is not finite and positive.</exception>
     public double LearningRate
     {
         get => _learningRate;
-        init
-        {
-            Guard.PositiveFinite(Name, "learningRate", value);
-            _learningRate = value;
-        }
+        init => _learningRate = CheckRate(value, nameof(LearningRate));
     }
 
-    /// <summary>
-    /// The learning rate of the last epoch when <see cref="DecayType"/> is not
-    /// <see cref="CSharp.DecayType.None"/>: finite and greater than zero; null (the default) without decay.
-    /// </summary>
-    /// <exception cref="ArgumentOutOfRangeException">when set to a value that is not finite and positive.</exception>
+    /// <summary>How the rate decays to <see cref="FinalLearningRate"/>; null (the default) keeps it constant.</summary>
+    public DecayType? Decay { get; init; }
+
+    /// <summary>The rate of the last epoch when <see cref="Decay"/> is set.</summary>
+    /// <exception cref="Core.InvalidValueException">when the rate is not finite and positive.</exception>
     public double? FinalLearningRate
     {
-        get => _finalLearningRate;
-        init
-        {
-            if (value is double v)
-                Guard.PositiveFinite(Name, "finalLearningRate", v);
-            _finalLearningRate = value;
-        }
+        get => _final;
+        init => _final = value is { } v ? CheckRate(v, nameof(FinalLearningRate)) : null;
     }
 
-    /// <summary>
-    /// How the learning rate falls to <see cref="FinalLearningRate"/> over the epochs of a fit, applied
-    /// at the end of every epoch; <see cref="CSharp.DecayType.None"/> by default. A decay needs a
-    /// <see cref="FinalLearningRate"/>, and a <see cref="FinalLearningRate"/> needs a decay: the
-    /// <see cref="Trainer"/> refuses an optimizer with only one of them.
-    /// </summary>
-    /// <exception cref="ArgumentOutOfRangeException">when set to a value that is not defined.</exception>
-    public DecayType DecayType
+    /// <summary>When set, every gradient element is clipped to [−limit, limit] before the update.</summary>
+    /// <exception cref="Core.InvalidValueException">when the limit is not finite and positive.</exception>
+    public double? ClipGradients
     {
-        get => _decayType;
-        init => _decayType = Enum.IsDefined(value)
-            ? value
-            : throw Guard.OutOfRange(Name, "decayType", "None, Linear or Exponential", (int)value);
+        get => _clip;
+        init => _clip = value is { } v ? CheckRate(v, nameof(ClipGradients)) : null;
     }
 
-    private readonly double? _gradientClip;
-
-    /// <summary>
-    /// When set, every gradient element is clipped to [−GradientClip, GradientClip] before the update (the book
-    /// clips its RNN optimizers to [−2, 2]); null (the default) leaves gradients as they are. Finite and positive.
-    /// </summary>
-    /// <exception cref="ArgumentOutOfRangeException">when set to a value that is not finite and positive.</exception>
-    public double? GradientClip
+    private protected double CheckRate(double value, string paramName)
     {
-        get => _gradientClip;
-        init
-        {
-            if (value is double v)
-                Guard.PositiveFinite(Name, "gradientClip", v);
-            _gradientClip = value;
-        }
+        if (!double.IsFinite(value) || value <= 0)
+            throw new Core.InvalidValueException(GetType().Name, $"a finite, positive {paramName}", Layer.Number(value), paramName);
+        return value;
     }
 
-    /// <summary>The core's update rule and learning rate, without decay.</summary>
-    private protected abstract Core.Optimizer CoreRule();
-
-    /// <summary>The core's rule with this optimizer's clipping.</summary>
-    private Core.Optimizer ClippedRule() =>
-        _gradientClip is double c ? Core.OptimizerModule.withClipping(c, CoreRule()) : CoreRule();
-
-    /// <summary>The core's description of this optimizer, with its decay.</summary>
-    /// <exception cref="ArgumentException">when only one of DecayType and FinalLearningRate is set.</exception>
-    internal Core.Optimizer ToCore()
+    private protected static double CheckUnit(string operation, double value, string paramName)
     {
-        var rule = ClippedRule();
-        return (_decayType, _finalLearningRate) switch
+        if (!(value >= 0 && value < 1))
+            throw new Core.InvalidValueException(operation, $"a {paramName} in [0, 1)", Layer.Number(value), paramName);
+        return value;
+    }
+
+    private protected abstract Core.UpdateRule Rule { get; }
+
+    /// <summary>The core optimizer, <paramref name="operation"/> naming the caller when a decay is half given.</summary>
+    internal Core.Optimizer ToCore(string operation)
+    {
+        if (Decay.HasValue != FinalLearningRate.HasValue)
+            throw new Core.InvalidValueException(operation, "a decay with both Decay and FinalLearningRate set",
+                Decay.HasValue ? "no FinalLearningRate" : "no Decay", Decay.HasValue ? nameof(FinalLearningRate) : nameof(Decay));
+        var decay = Decay is { } d && FinalLearningRate is { } f
+            ? FSharpOption<Tuple<double, Core.DecayType>>.Some(Tuple.Create(f, d == DecayType.Linear ? Core.DecayType.Linear : Core.DecayType.Exponential))
+            : FSharpOption<Tuple<double, Core.DecayType>>.None;
+        return new Core.Optimizer(Rule, LearningRate, decay, Interop.Option(ClipGradients));
+    }
+
+    internal static Optimizer FromCore(Core.Optimizer core)
+    {
+        Optimizer o = core.Rule switch
         {
-            (DecayType.None, null) => rule,
-            (DecayType.None, double final) => throw new ArgumentException(
-                Guard.Message(Name, "a DecayType (Linear or Exponential) with FinalLearningRate " + Guard.Text(final), "DecayType None"),
-                nameof(DecayType)),
-            (_, null) => throw new ArgumentException(
-                Guard.Message(Name, $"a FinalLearningRate with DecayType {_decayType}", "none"), nameof(FinalLearningRate)),
-            (DecayType.Linear, double final) => Core.OptimizerModule.withDecay(Core.DecayType.Linear, final, rule),
-            (_, double final) => Core.OptimizerModule.withDecay(Core.DecayType.Exponential, final, rule),
+            Core.UpdateRule.Momentum m => new SGDMomentum(core.LearningRate, m.momentum),
+            Core.UpdateRule.AdaGrad a => new AdaGrad(core.LearningRate) { Eps = a.eps },
+            Core.UpdateRule.Adam a => new Adam(core.LearningRate) { Beta1 = a.beta1, Beta2 = a.beta2, Eps = a.eps },
+            _ => new SGD(core.LearningRate),
         };
+        var decay = FSharpOption<Tuple<double, Core.DecayType>>.get_IsSome(core.Decay) ? core.Decay!.Value : null;
+        return o.With(decay is null ? null : decay.Item2.IsLinear ? DecayType.Linear : DecayType.Exponential, decay?.Item1, Interop.ValueOrNull(core.Clip));
     }
 
-    /// <summary>The facade object for a core optimizer.</summary>
-    internal static Optimizer FromCore(Core.Optimizer optimizer)
-    {
-        var decay = FSharpOption<Tuple<double, Core.DecayType>>.get_IsSome(optimizer.Decay) ? optimizer.Decay!.Value : null;
-        double? final = decay?.Item1;
-        var type = decay is null ? DecayType.None : decay.Item2.IsLinear ? DecayType.Linear : DecayType.Exponential;
-        return optimizer.Rule switch
-        {
-            Core.UpdateRule.Momentum m => new SGDMomentum(optimizer.LearningRate, m.momentum) { FinalLearningRate = final, DecayType = type },
-            _ when optimizer.Rule.IsSGD => new SGD(optimizer.LearningRate) { FinalLearningRate = final, DecayType = type },
-            _ => throw new NotSupportedException(Guard.Message("Optimizer.FromCore", "an SGD or SGDMomentum optimizer", optimizer.Rule.ToString() ?? "another rule")),
-        };
-    }
+    private protected abstract Optimizer With(DecayType? decay, double? final, double? clip);
 
-    /// <summary>The decay as it is appended to a description: <c>, Linear decay to 0.05</c>, or nothing.</summary>
-    private protected string DecayText() =>
-        _decayType == DecayType.None || _finalLearningRate is not double final
-            ? ""
-            : $", {_decayType} decay to {final.ToString("R", CultureInfo.InvariantCulture)}";
+    /// <summary>e.g. "SGDMomentum(learningRate: 0.2, momentum: 0.9, Exponential decay to 0.05)".</summary>
+    public override string ToString() =>
+        $"{GetType().Name}(learningRate: {Layer.Number(LearningRate)}{Details}"
+        + $"{(Decay is { } d ? $", {d} decay to {Layer.Number(FinalLearningRate ?? 0)}" : "")}"
+        + $"{(ClipGradients is { } c ? $", clip {Layer.Number(c)}" : "")})";
+
+    private protected virtual string Details => "";
+
+    /// <summary>Equal when the other optimizer has the same settings.</summary>
+    public override bool Equals(object? obj) => obj is Optimizer o && o.ToString() == ToString();
+
+    /// <summary>Consistent with <see cref="Equals"/>.</summary>
+    public override int GetHashCode() => ToString().GetHashCode(StringComparison.Ordinal);
 }
 
-/// <summary>
-/// Stochastic gradient descent: after every batch, param ← param − LearningRate·grad.
-/// Write <c>new SGD(learningRate: 0.01)</c> or <c>new SGD { LearningRate = 0.01 }</c>.
-/// </summary>
+/// <summary>Stochastic gradient descent: param ← param − lr·grad (the book's <c>SGD(lr=0.01)</c>).</summary>
 public sealed class SGD : Optimizer
 {
-    /// <summary>SGD with the given learning rate (the book's default is 0.01).</summary>
-    /// <param name="learningRate">The step size; finite and greater than zero.</param>
-    /// <exception cref="ArgumentOutOfRangeException">when the learning rate is not finite and positive.</exception>
-    public SGD(double learningRate = 0.01)
-        : base(learningRate)
-    {
-    }
+    /// <summary>SGD with the given learning rate.</summary>
+    /// <param name="learningRate">Finite and positive; the book's 0.01 unless given.</param>
+    /// <exception cref="Core.InvalidValueException">when the rate is not finite and positive.</exception>
+    public SGD(double learningRate = 0.01) : base(learningRate) { }
 
-    private protected override string Name => "SGD";
+    private protected override Core.UpdateRule Rule => Core.UpdateRule.SGD;
 
-    private protected override Core.Optimizer CoreRule() => Core.OptimizerModule.sgd(LearningRate);
-
-    /// <summary>A short description, such as <c>SGD(learningRate: 0.01)</c>.</summary>
-    public override string ToString() =>
-        $"SGD(learningRate: {LearningRate.ToString("R", CultureInfo.InvariantCulture)}{DecayText()})";
+    private protected override Optimizer With(DecayType? decay, double? final, double? clip) =>
+        new SGD(LearningRate) { Decay = decay, FinalLearningRate = final, ClipGradients = clip };
 }
 
-/// <summary>
-/// Stochastic gradient descent with momentum (the book's <c>SGDMomentum</c>, chapter 4): after every
-/// batch, v ← Momentum·v + LearningRate·grad, then param ← param − v, with v starting at zero for
-/// each parameter. Write <c>new SGDMomentum(learningRate: 0.1, momentum: 0.9)</c>.
-/// </summary>
+/// <summary>SGD with momentum: v ← momentum·v + lr·grad; param ← param − v (the book's <c>SGDMomentum</c>).</summary>
 public sealed class SGDMomentum : Optimizer
 {
-    private readonly double _momentum;
-
     /// <summary>SGD with momentum.</summary>
-    /// <param name="learningRate">The step size; finite and greater than zero.</param>
-    /// <param name="momentum">How much of the previous velocity is kept; in [0, 1). The book's default is 0.9.</param>
-    /// <exception cref="ArgumentOutOfRangeException">when the learning rate is not finite and positive or momentum is outside [0, 1).</exception>
-    public SGDMomentum(double learningRate = 0.01, double momentum = 0.9)
-        : base(learningRate)
-    {
-        Momentum = momentum;
-    }
+    /// <param name="learningRate">Finite and positive.</param>
+    /// <param name="momentum">In [0, 1).</param>
+    /// <exception cref="Core.InvalidValueException">when a value is out of range.</exception>
+    public SGDMomentum(double learningRate = 0.01, double momentum = 0.9) : base(learningRate) =>
+        Momentum = CheckUnit("SGDMomentum", momentum, nameof(momentum));
 
-    private protected override string Name => "SGDMomentum";
+    /// <summary>The momentum.</summary>
+    public double Momentum { get; }
 
-    /// <summary>How much of the previous velocity is kept: in [0, 1).</summary>
-    /// <exception cref="ArgumentOutOfRangeException">when set to a value outside [0, 1).</exception>
-    public double Momentum
-    {
-        get => _momentum;
-        init
-        {
-            if (!(value >= 0.0 && value < 1.0))
-                throw Guard.OutOfRange("SGDMomentum", "momentum", "momentum in [0, 1)", Guard.Text(value));
-            _momentum = value;
-        }
-    }
+    private protected override Core.UpdateRule Rule => Core.UpdateRule.NewMomentum(Momentum);
 
-    private protected override Core.Optimizer CoreRule() => Core.OptimizerModule.sgdMomentum(LearningRate, _momentum);
+    private protected override string Details => $", momentum: {Layer.Number(Momentum)}";
 
-    /// <summary>A short description, such as <c>SGDMomentum(learningRate: 0.1, momentum: 0.9)</c>.</summary>
-    public override string ToString() =>
-        string.Create(CultureInfo.InvariantCulture,
-            $"SGDMomentum(learningRate: {LearningRate:R}, momentum: {_momentum:R}{DecayText()})");
+    private protected override Optimizer With(DecayType? decay, double? final, double? clip) =>
+        new SGDMomentum(LearningRate, Momentum) { Decay = decay, FinalLearningRate = final, ClipGradients = clip };
 }
 
-/// <summary>
-/// AdaGrad as the book writes it (chapter 6): for every parameter a running sum s of squared gradients,
-/// s ← s + (1e-7 + grad²), then param ← param − LearningRate/√s · grad. Write <c>new AdaGrad(0.01) { GradientClip = 2 }</c>
-/// for the book's character model.
-/// </summary>
+/// <summary>AdaGrad as the book writes it: s ← s + (eps + grad²); param ← param − lr/√s · grad.</summary>
 public sealed class AdaGrad : Optimizer
 {
+    private readonly double _eps = 1e-7;
+
     /// <summary>AdaGrad with the given learning rate.</summary>
-    /// <param name="learningRate">The step size; finite and greater than zero.</param>
-    /// <exception cref="ArgumentOutOfRangeException">when the learning rate is not finite and positive.</exception>
-    public AdaGrad(double learningRate = 0.01)
-        : base(learningRate)
-    {
-    }
+    /// <param name="learningRate">Finite and positive.</param>
+    /// <exception cref="Core.InvalidValueException">when the rate is not finite and positive.</exception>
+    public AdaGrad(double learningRate = 0.01) : base(learningRate) { }
 
-    private protected override string Name => "AdaGrad";
+    /// <summary>The constant added to every sum of squares (the book's 1e-7 unless set).</summary>
+    /// <exception cref="Core.InvalidValueException">when the value is not finite and positive.</exception>
+    public double Eps { get => _eps; init => _eps = CheckRate(value, nameof(Eps)); }
 
-    private protected override Core.Optimizer CoreRule() => Core.OptimizerModule.adaGrad(LearningRate);
+    private protected override Core.UpdateRule Rule => Core.UpdateRule.NewAdaGrad(Eps);
 
-    /// <summary>A short description, such as <c>AdaGrad(learningRate: 0.01)</c>.</summary>
-    public override string ToString() =>
-        $"AdaGrad(learningRate: {LearningRate.ToString("R", CultureInfo.InvariantCulture)}{DecayText()})";
+    private protected override string Details => Eps != 1e-7 ? $", eps: {Layer.Number(Eps)}" : "";
+
+    private protected override Optimizer With(DecayType? decay, double? final, double? clip) =>
+        new AdaGrad(LearningRate) { Eps = Eps, Decay = decay, FinalLearningRate = final, ClipGradients = clip };
 }
 
-/// <summary>
-/// Adam (Kingma and Ba) with the standard β1 = 0.9, β2 = 0.999 and eps = 1e-8 and bias correction.
-/// Write <c>new Adam(0.001)</c>.
-/// </summary>
+/// <summary>Adam (Kingma and Ba) with bias-corrected moments.</summary>
 public sealed class Adam : Optimizer
 {
-    /// <summary>Adam with the given learning rate.</summary>
-    /// <param name="learningRate">The step size; finite and greater than zero.</param>
-    /// <exception cref="ArgumentOutOfRangeException">when the learning rate is not finite and positive.</exception>
-    public Adam(double learningRate = 0.001)
-        : base(learningRate)
-    {
-    }
+    private readonly double _beta1 = 0.9, _beta2 = 0.999, _eps = 1e-8;
 
-    private protected override string Name => "Adam";
+    /// <summary>Adam with the given learning rate and the standard β1 = 0.9, β2 = 0.999, eps = 1e-8.</summary>
+    /// <param name="learningRate">Finite and positive.</param>
+    /// <exception cref="Core.InvalidValueException">when the rate is not finite and positive.</exception>
+    public Adam(double learningRate = 0.001) : base(learningRate) { }
 
-    private protected override Core.Optimizer CoreRule() => Core.OptimizerModule.adam(LearningRate);
+    /// <summary>The first moment's decay, in [0, 1).</summary>
+    /// <exception cref="Core.InvalidValueException">when the value is outside [0, 1).</exception>
+    public double Beta1 { get => _beta1; init => _beta1 = CheckUnit("Adam", value, nameof(Beta1)); }
 
-    /// <summary>A short description, such as <c>Adam(learningRate: 0.001)</c>.</summary>
-    public override string ToString() =>
-        $"Adam(learningRate: {LearningRate.ToString("R", CultureInfo.InvariantCulture)}{DecayText()})";
+    /// <summary>The second moment's decay, in [0, 1).</summary>
+    /// <exception cref="Core.InvalidValueException">when the value is outside [0, 1).</exception>
+    public double Beta2 { get => _beta2; init => _beta2 = CheckUnit("Adam", value, nameof(Beta2)); }
+
+    /// <summary>The constant added to the denominator.</summary>
+    /// <exception cref="Core.InvalidValueException">when the value is not finite and positive.</exception>
+    public double Eps { get => _eps; init => _eps = CheckRate(value, nameof(Eps)); }
+
+    private protected override Core.UpdateRule Rule => Core.UpdateRule.NewAdam(Beta1, Beta2, Eps);
+
+    private protected override string Details =>
+        Beta1 != 0.9 || Beta2 != 0.999 || Eps != 1e-8 ? $", beta1: {Layer.Number(Beta1)}, beta2: {Layer.Number(Beta2)}, eps: {Layer.Number(Eps)}" : "";
+
+    private protected override Optimizer With(DecayType? decay, double? final, double? clip) =>
+        new Adam(LearningRate) { Beta1 = Beta1, Beta2 = Beta2, Eps = Eps, Decay = decay, FinalLearningRate = final, ClipGradients = clip };
 }

@@ -1,493 +1,618 @@
 using System;
 using System.Collections.Generic;
-using System.IO;
 using System.Linq;
 using System.Numerics;
-using System.Threading;
 using Microsoft.FSharp.Core;
-using Core = global::DeepFunctional;
+using Core = DeepFunctional;
 
 namespace DeepFunctional.CSharp;
 
-/// <summary>Which model early stopping keeps when an evaluation does not improve.</summary>
-public enum EarlyStoppingModel
-{
-    /// <summary>The model of the best evaluation so far (the default).</summary>
-    Best,
-
-    /// <summary>
-    /// The book's chapter-4 choice: a copy taken at the start of the last epoch of the evaluation
-    /// period that did not improve, which was never evaluated (with evaluation every epoch it is the
-    /// best evaluated model). The early-stopping line still names the previous evaluation's epoch.
-    /// </summary>
-    Book,
-}
-
-/// <summary>What a <see cref="TrainingProgress"/> report is about.</summary>
-public enum TrainingProgressKind
-{
-    /// <summary>A batch was trained on; <see cref="TrainingProgress.Loss"/> is its loss.</summary>
-    BatchCompleted,
-
-    /// <summary>An epoch ended.</summary>
-    EpochCompleted,
-
-    /// <summary>The test loss was computed and training goes on; <see cref="TrainingProgress.Loss"/> is the test loss.</summary>
-    Evaluated,
-
-    /// <summary>
-    /// The test loss did not improve, so training stopped early and the model chosen by the
-    /// <see cref="CSharp.EarlyStoppingModel"/> was kept (the best evaluated one by default);
-    /// <see cref="TrainingProgress.Loss"/> is the test loss that did not improve.
-    /// </summary>
-    EarlyStopped,
-
-    /// <summary>
-    /// The accuracy on the test data was measured within an epoch (chapter 5, every 100 batches);
-    /// <see cref="TrainingProgress.Accuracy"/> is the accuracy and <see cref="TrainingProgress.Batch"/> the number of
-    /// batches of the epoch trained so far.
-    /// </summary>
-    AccuracyChecked,
-}
-
-/// <summary>One report of a training run's progress, given to the <c>progress</c> argument of <c>Trainer.Fit</c>.</summary>
-public sealed class TrainingProgress
-{
-    internal TrainingProgress(TrainingProgressKind kind, int epoch, int epochs, int batch, int batches, double loss,
-        bool improved, double? bestLoss, int? bestEpoch, string? bookLine, double? accuracy = null)
-    {
-        Accuracy = accuracy;
-        Kind = kind;
-        Epoch = epoch;
-        Epochs = epochs;
-        Batch = batch;
-        Batches = batches;
-        Loss = loss;
-        Improved = improved;
-        BestLoss = bestLoss;
-        BestEpoch = bestEpoch;
-        BookLine = bookLine;
-    }
-
-    /// <summary>What happened.</summary>
-    public TrainingProgressKind Kind { get; }
-
-    /// <summary>The 1-based epoch it happened in.</summary>
-    public int Epoch { get; }
-
-    /// <summary>The number of epochs the run was asked for.</summary>
-    public int Epochs { get; }
-
-    /// <summary>
-    /// The 1-based batch within the epoch for <see cref="TrainingProgressKind.BatchCompleted"/> and
-    /// <see cref="TrainingProgressKind.AccuracyChecked"/>; 0 otherwise.
-    /// </summary>
-    public int Batch { get; }
-
-    /// <summary>The number of batches per epoch.</summary>
-    public int Batches { get; }
-
-    /// <summary>
-    /// The batch's training loss (<see cref="TrainingProgressKind.BatchCompleted"/>), the test loss
-    /// (<see cref="TrainingProgressKind.Evaluated"/>, <see cref="TrainingProgressKind.EarlyStopped"/>), or NaN
-    /// (<see cref="TrainingProgressKind.EpochCompleted"/>, <see cref="TrainingProgressKind.AccuracyChecked"/>).
-    /// </summary>
-    public double Loss { get; }
-
-    /// <summary>For <see cref="TrainingProgressKind.AccuracyChecked"/>: the fraction of test rows classified correctly, in 0..1; null otherwise.</summary>
-    public double? Accuracy { get; }
-
-    /// <summary>For <see cref="TrainingProgressKind.Evaluated"/>: whether the test loss beat the best so far.</summary>
-    public bool Improved { get; }
-
-    /// <summary>
-    /// For <see cref="TrainingProgressKind.EarlyStopped"/>: the best test loss so far (which the kept model has
-    /// with <see cref="EarlyStoppingModel.Best"/>); null otherwise.
-    /// </summary>
-    public double? BestLoss { get; }
-
-    /// <summary>
-    /// For <see cref="TrainingProgressKind.EarlyStopped"/>: the epoch of the best evaluation so far, which the
-    /// kept model is from with <see cref="EarlyStoppingModel.Best"/> (0 when no evaluation had a finite loss and
-    /// the last model is kept); null otherwise.
-    /// </summary>
-    public int? BestEpoch { get; }
-
-    /// <summary>The line the book prints for this event (and <see cref="Trainer.Output"/> receives), or null.</summary>
-    public string? BookLine { get; }
-
-    /// <summary>A short description of the report.</summary>
-    public override string ToString() =>
-        BookLine ?? (Kind == TrainingProgressKind.BatchCompleted
-            ? $"epoch {Epoch}/{Epochs}, batch {Batch}/{Batches}, loss {Guard.Text(Loss)}"
-            : $"epoch {Epoch}/{Epochs} completed");
-}
-
-/// <summary>One evaluation on the test data during training.</summary>
-public sealed class Evaluation
-{
-    internal Evaluation(int epoch, double loss)
-    {
-        Epoch = epoch;
-        Loss = loss;
-    }
-
-    /// <summary>The 1-based epoch after which it was computed.</summary>
-    public int Epoch { get; }
-
-    /// <summary>The test loss.</summary>
-    public double Loss { get; }
-
-    /// <summary>The book's line for it: <c>Validation loss after 10 epochs is 30.293</c>.</summary>
-    public override string ToString() =>
-        string.Create(System.Globalization.CultureInfo.InvariantCulture, $"Validation loss after {Epoch} epochs is {Loss:F3}");
-}
-
-/// <summary>What a training run did.</summary>
-public sealed class FitResult
-{
-    internal FitResult(IReadOnlyList<Evaluation> evaluations, int? stoppedEarlyAt, int epochsCompleted, Precision precision,
-        IReadOnlyList<double> trainingLosses)
-    {
-        Evaluations = evaluations;
-        StoppedEarlyAt = stoppedEarlyAt;
-        EpochsCompleted = epochsCompleted;
-        Precision = precision;
-        TrainingLosses = trainingLosses;
-    }
-
-    /// <summary>Every evaluation on the test data, in order (including one that did not improve).</summary>
-    public IReadOnlyList<Evaluation> Evaluations { get; }
-
-    /// <summary>The epoch at which early stopping ended training, or null when every epoch ran.</summary>
-    public int? StoppedEarlyAt { get; }
-
-    /// <summary>True when early stopping ended training.</summary>
-    public bool StoppedEarly => StoppedEarlyAt is not null;
-
-    /// <summary>The number of epochs trained.</summary>
-    public int EpochsCompleted { get; }
-
-    /// <summary>The precision the network was trained in.</summary>
-    public Precision Precision { get; }
-
-    /// <summary>
-    /// The training loss of every epoch, in order: the mean of its batches' losses (each computed
-    /// before that batch's step, with dropout as in training). One value per completed epoch.
-    /// </summary>
-    public IReadOnlyList<double> TrainingLosses { get; }
-}
-
 /// <summary>
-/// Trains a <see cref="NeuralNetwork"/> with an <see cref="Optimizer"/>, as the book's
-/// <c>Trainer(net, optim)</c> does; <see cref="Fit(double[,], double[,], double[,], double[,], int, int, int, long, bool, bool, EarlyStoppingModel, IProgress{TrainingProgress}?, CancellationToken)"/>
-/// replaces the network's parameters with the trained ones and prints the book's lines to <see cref="Output"/>.
-/// Not safe for concurrent use.
+/// Trains a <see cref="NeuralNetwork"/> with an <see cref="Optimizer"/> (the book's <c>Trainer(net, optim)</c>):
+/// every epoch permutes the training rows, walks them in batches with one optimizer step each, and every
+/// <see cref="FitOptions.EvalEvery"/> epochs computes the validation loss. The network is updated in place: after a
+/// fit it holds the trained parameters (the best evaluated ones when training stopped early).
 /// </summary>
 public sealed class Trainer
 {
-    private TextWriter? _output;
-    private bool _outputSet;
-
-    /// <summary>A trainer for the network with the optimizer.</summary>
-    /// <param name="network">The network to train; its parameters are replaced after each successful <c>Fit</c>.</param>
-    /// <param name="optimizer">How parameters are updated after each batch.</param>
+    /// <summary>A trainer of <paramref name="network"/> with <paramref name="optimizer"/>.</summary>
+    /// <param name="network">The network to train.</param>
+    /// <param name="optimizer">The optimizer's settings.</param>
     /// <exception cref="ArgumentNullException">when an argument is null.</exception>
-    /// <exception cref="ArgumentException">when the optimizer has only one of DecayType and FinalLearningRate.</exception>
     public Trainer(NeuralNetwork network, Optimizer optimizer)
     {
         ArgumentNullException.ThrowIfNull(network);
         ArgumentNullException.ThrowIfNull(optimizer);
-        optimizer.ToCore();
         Network = network;
         Optimizer = optimizer;
     }
 
-    /// <summary>The network being trained.</summary>
+    /// <summary>The network it trains.</summary>
     public NeuralNetwork Network { get; }
 
-    /// <summary>The optimizer.</summary>
+    /// <summary>The optimizer's settings.</summary>
     public Optimizer Optimizer { get; }
 
-    /// <summary>
-    /// Where the book's lines (<c>Validation loss after 10 epochs is 30.293</c>, and the early-stopping
-    /// line) are written: <see cref="Console.Out"/> (at the time of each <c>Fit</c>) unless set;
-    /// null silences them.
-    /// </summary>
-    public TextWriter? Output
+    /// <summary>Whether a rank-n input array is one this network can train on: checks shapes and values, naming the caller's parameter.</summary>
+    private int[] CheckSet<T>(string op, Array x, Array y, string xName, string yName, bool againstTrained) where T : IFloatingPointIeee754<T>
     {
-        get => _outputSet ? _output : Console.Out;
-        set
+        var xDims = Interop.Dimensions(x);
+        var yDims = Interop.Dimensions(y);
+        if (xDims[0] != yDims[0])
+            throw new Core.ShapeMismatchException(op, $"{yName} with the {xDims[0]} rows of {xName}", $"{yDims[0]} rows", yName);
+        if (xDims[0] == 0)
+            throw new Core.InvalidValueException(op, $"at least one row in {xName}", "none", xName);
+        var output = againstTrained ? Network.CheckInput(op, xName, xDims) : Network.ShapesFor(op, xName, xDims)[^1];
+        NeuralNetwork.CheckTargets(op, output, yDims, yName);
+        CheckFinite<T>(op, x, xName);
+        CheckFinite<T>(op, y, yName);
+        Network.CheckIds<T>(op, x);
+        return xDims[1..];
+    }
+
+    private static void CheckFinite<T>(string op, Array a, string name) where T : IFloatingPointIeee754<T>
+    {
+        var span = Interop.Elements<T>(a);
+        for (int i = 0; i < span.Length; i++)
+            if (!T.IsFinite(span[i]))
+                throw new Core.InvalidValueException(op, $"finite values in {name}", $"{span[i]} at element {i}", name);
+    }
+
+    private FitResult Run<T>(string op, Array x, Array y, Array? xValidation, Array? yValidation, FitOptions? options, string? resumeFrom)
+        where T : IFloatingPointIeee754<T>
+    {
+        ArgumentNullException.ThrowIfNull(x);
+        ArgumentNullException.ThrowIfNull(y);
+        options ??= new FitOptions();
+        var coreOptions = options.ToCore(op);
+        var coreOptimizer = Optimizer.ToCore(op);
+        bool fresh = options.Restart || resumeFrom is not null || Network.State is null;
+        if (!fresh)
+            Network.Trained<T>(op, nameof(x));
+        var sample = CheckSet<T>(op, x, y, nameof(x), nameof(y), !fresh);
+        var validation = FSharpOption<Tuple<Core.Tensor<T>, Core.Tensor<T>>>.None;
+        if (xValidation is not null && yValidation is not null)
         {
-            _output = value;
-            _outputSet = true;
+            var validationSample = CheckSet<T>(op, xValidation, yValidation, nameof(xValidation), nameof(yValidation), false);
+            if (!validationSample.SequenceEqual(sample))
+                throw new Core.ShapeMismatchException(op, $"validation samples of the training samples' shape {Interop.Format(sample)}",
+                    $"shape {Interop.Format(validationSample)}", nameof(xValidation));
+            validation = FSharpOption<Tuple<Core.Tensor<T>, Core.Tensor<T>>>.Some(Tuple.Create(Interop.Tensor<T>(xValidation), Interop.Tensor<T>(yValidation)));
         }
-    }
+        else if (xValidation is not null || yValidation is not null)
+            throw new ArgumentNullException(xValidation is null ? nameof(xValidation) : nameof(yValidation), $"{op}: validation needs both inputs and targets");
 
-    /// <summary>
-    /// Trains the network in double precision as the book's <c>fit</c> does: seeds the generator
-    /// with <paramref name="seed"/>, then every epoch permutes the training rows and trains batch by
-    /// batch with one optimizer step each; every <paramref name="evalEvery"/> epochs it computes the
-    /// loss on the test data and prints <c>Validation loss after {epoch} epochs is {loss:.3f}</c>; with
-    /// a decaying learning rate (chapter 4) the rate falls after every epoch. With early stopping the
-    /// first evaluation that does not improve ends training and the model chosen by
-    /// <paramref name="earlyStoppingModel"/> is kept (the best evaluated one by default).
-    /// </summary>
-    /// <param name="xTrain">Training inputs: [rows, features].</param>
-    /// <param name="yTrain">Training targets: [rows, outputs].</param>
-    /// <param name="xTest">Test inputs: [testRows, features].</param>
-    /// <param name="yTest">Test targets: [testRows, outputs].</param>
-    /// <param name="epochs">Passes over the training data; at least 1.</param>
-    /// <param name="evalEvery">Evaluate on the test data every this many epochs; at least 1.</param>
-    /// <param name="batchSize">Rows per batch (the last batch of an epoch may be shorter); at least 1.</param>
-    /// <param name="seed">The seed of the generator that permutes the rows, in 0..4294967295.</param>
-    /// <param name="restart">Draw the network's parameters afresh before training (otherwise continue from the current ones).</param>
-    /// <param name="earlyStopping">Stop at the first evaluation that does not improve.</param>
-    /// <param name="earlyStoppingModel">Which model early stopping keeps: the best evaluated one (the default) or the book's.</param>
-    /// <param name="progress">Receives a report after every batch, epoch and evaluation, synchronously on the training thread
-    /// (note that <see cref="Progress{T}"/> posts its reports asynchronously).</param>
-    /// <param name="cancellationToken">Checked before every batch; when cancelled, the network keeps the parameters it had before the call.</param>
-    /// <returns>The evaluations, whether training stopped early, and the training loss of every epoch.</returns>
-    /// <exception cref="ArgumentNullException">when an array is null.</exception>
-    /// <exception cref="ArgumentException">when an array is empty or holds NaN or infinity.</exception>
-    /// <exception cref="ArgumentOutOfRangeException">when epochs, evalEvery, batchSize or seed is out of range, or earlyStoppingModel is not defined.</exception>
-    /// <exception cref="ShapeMismatchException">when the arrays do not fit each other or the network.</exception>
-    /// <exception cref="OperationCanceledException">when the token is cancelled.</exception>
-    public FitResult Fit(double[,] xTrain, double[,] yTrain, double[,] xTest, double[,] yTest,
-        int epochs = 100, int evalEvery = 10, int batchSize = 32, long seed = 1, bool restart = true, bool earlyStopping = true,
-        EarlyStoppingModel earlyStoppingModel = EarlyStoppingModel.Best,
-        IProgress<TrainingProgress>? progress = null, CancellationToken cancellationToken = default) =>
-        FitCore(xTrain, yTrain, xTest, yTest, epochs, evalEvery, batchSize, seed, restart, earlyStopping, earlyStoppingModel,
-            progress, cancellationToken);
-
-    /// <summary>
-    /// Trains the network in single precision; otherwise exactly as the double-precision
-    /// <see cref="Fit(double[,], double[,], double[,], double[,], int, int, int, long, bool, bool, EarlyStoppingModel, IProgress{TrainingProgress}?, CancellationToken)"/>
-    /// (losses are reported as doubles).
-    /// </summary>
-    /// <param name="xTrain">Training inputs: [rows, features].</param>
-    /// <param name="yTrain">Training targets: [rows, outputs].</param>
-    /// <param name="xTest">Test inputs: [testRows, features].</param>
-    /// <param name="yTest">Test targets: [testRows, outputs].</param>
-    /// <param name="epochs">Passes over the training data; at least 1.</param>
-    /// <param name="evalEvery">Evaluate on the test data every this many epochs; at least 1.</param>
-    /// <param name="batchSize">Rows per batch (the last batch of an epoch may be shorter); at least 1.</param>
-    /// <param name="seed">The seed of the generator that permutes the rows, in 0..4294967295.</param>
-    /// <param name="restart">Draw the network's parameters afresh before training (otherwise continue from the current ones).</param>
-    /// <param name="earlyStopping">Stop at the first evaluation that does not improve.</param>
-    /// <param name="earlyStoppingModel">Which model early stopping keeps: the best evaluated one (the default) or the book's.</param>
-    /// <param name="progress">Receives a report after every batch, epoch and evaluation, synchronously on the training thread.</param>
-    /// <param name="cancellationToken">Checked before every batch; when cancelled, the network keeps the parameters it had before the call.</param>
-    /// <returns>The evaluations, whether training stopped early, and the training loss of every epoch.</returns>
-    /// <exception cref="ArgumentNullException">when an array is null.</exception>
-    /// <exception cref="ArgumentException">when an array is empty or holds NaN or infinity.</exception>
-    /// <exception cref="ArgumentOutOfRangeException">when epochs, evalEvery, batchSize or seed is out of range, or earlyStoppingModel is not defined.</exception>
-    /// <exception cref="ShapeMismatchException">when the arrays do not fit each other or the network.</exception>
-    /// <exception cref="OperationCanceledException">when the token is cancelled.</exception>
-    public FitResult Fit(float[,] xTrain, float[,] yTrain, float[,] xTest, float[,] yTest,
-        int epochs = 100, int evalEvery = 10, int batchSize = 32, long seed = 1, bool restart = true, bool earlyStopping = true,
-        EarlyStoppingModel earlyStoppingModel = EarlyStoppingModel.Best,
-        IProgress<TrainingProgress>? progress = null, CancellationToken cancellationToken = default) =>
-        FitCore(xTrain, yTrain, xTest, yTest, epochs, evalEvery, batchSize, seed, restart, earlyStopping, earlyStoppingModel,
-            progress, cancellationToken);
-
-    /// <summary>
-    /// Trains a network on images (chapter 5) in double precision; otherwise exactly as
-    /// <see cref="Fit(double[,], double[,], double[,], double[,], int, int, int, long, bool, bool, EarlyStoppingModel, IProgress{TrainingProgress}?, CancellationToken)"/>.
-    /// </summary>
-    /// <param name="xTrain">Training images: [images, channels, height, width].</param>
-    /// <param name="yTrain">Training targets: [images, outputs].</param>
-    /// <param name="xTest">Test images: [testImages, channels, height, width], of the training images' size.</param>
-    /// <param name="yTest">Test targets: [testImages, outputs].</param>
-    /// <param name="epochs">Passes over the training data; at least 1.</param>
-    /// <param name="evalEvery">Evaluate on the test data every this many epochs; at least 1.</param>
-    /// <param name="batchSize">Images per batch (the last batch of an epoch may be shorter); at least 1.</param>
-    /// <param name="seed">The seed of the generator that permutes the images, in 0..4294967295.</param>
-    /// <param name="restart">Draw the network's parameters afresh before training (otherwise continue from the current ones).</param>
-    /// <param name="earlyStopping">Stop at the first evaluation that does not improve.</param>
-    /// <param name="earlyStoppingModel">Which model early stopping keeps: the best evaluated one (the default) or the book's.</param>
-    /// <param name="progress">Receives a report after every batch, epoch and evaluation, synchronously on the training thread.</param>
-    /// <param name="cancellationToken">Checked before every batch; when cancelled, the network keeps the parameters it had before the call.</param>
-    /// <returns>The evaluations, whether training stopped early, and the training loss of every epoch.</returns>
-    /// <exception cref="ArgumentNullException">when an array is null.</exception>
-    /// <exception cref="ArgumentException">when an array is empty or holds NaN or infinity.</exception>
-    /// <exception cref="ArgumentOutOfRangeException">when epochs, evalEvery, batchSize or seed is out of range, or earlyStoppingModel is not defined.</exception>
-    /// <exception cref="ShapeMismatchException">when the arrays do not fit each other or the network (the message names the layer).</exception>
-    /// <exception cref="OperationCanceledException">when the token is cancelled.</exception>
-    public FitResult Fit(double[,,,] xTrain, double[,] yTrain, double[,,,] xTest, double[,] yTest,
-        int epochs = 100, int evalEvery = 10, int batchSize = 32, long seed = 1, bool restart = true, bool earlyStopping = true,
-        EarlyStoppingModel earlyStoppingModel = EarlyStoppingModel.Best,
-        IProgress<TrainingProgress>? progress = null, CancellationToken cancellationToken = default) =>
-        FitCore(xTrain, yTrain, xTest, yTest, epochs, evalEvery, batchSize, seed, restart, earlyStopping, earlyStoppingModel,
-            progress, cancellationToken);
-
-    /// <summary>
-    /// Trains a network on images (chapter 5) in single precision; otherwise exactly as
-    /// <see cref="Fit(double[,,,], double[,], double[,,,], double[,], int, int, int, long, bool, bool, EarlyStoppingModel, IProgress{TrainingProgress}?, CancellationToken)"/>.
-    /// </summary>
-    /// <param name="xTrain">Training images: [images, channels, height, width].</param>
-    /// <param name="yTrain">Training targets: [images, outputs].</param>
-    /// <param name="xTest">Test images: [testImages, channels, height, width], of the training images' size.</param>
-    /// <param name="yTest">Test targets: [testImages, outputs].</param>
-    /// <param name="epochs">Passes over the training data; at least 1.</param>
-    /// <param name="evalEvery">Evaluate on the test data every this many epochs; at least 1.</param>
-    /// <param name="batchSize">Images per batch (the last batch of an epoch may be shorter); at least 1.</param>
-    /// <param name="seed">The seed of the generator that permutes the images, in 0..4294967295.</param>
-    /// <param name="restart">Draw the network's parameters afresh before training (otherwise continue from the current ones).</param>
-    /// <param name="earlyStopping">Stop at the first evaluation that does not improve.</param>
-    /// <param name="earlyStoppingModel">Which model early stopping keeps: the best evaluated one (the default) or the book's.</param>
-    /// <param name="progress">Receives a report after every batch, epoch and evaluation, synchronously on the training thread.</param>
-    /// <param name="cancellationToken">Checked before every batch; when cancelled, the network keeps the parameters it had before the call.</param>
-    /// <returns>The evaluations, whether training stopped early, and the training loss of every epoch.</returns>
-    /// <exception cref="ArgumentNullException">when an array is null.</exception>
-    /// <exception cref="ArgumentException">when an array is empty or holds NaN or infinity.</exception>
-    /// <exception cref="ArgumentOutOfRangeException">when epochs, evalEvery, batchSize or seed is out of range, or earlyStoppingModel is not defined.</exception>
-    /// <exception cref="ShapeMismatchException">when the arrays do not fit each other or the network (the message names the layer).</exception>
-    /// <exception cref="OperationCanceledException">when the token is cancelled.</exception>
-    public FitResult Fit(float[,,,] xTrain, float[,] yTrain, float[,,,] xTest, float[,] yTest,
-        int epochs = 100, int evalEvery = 10, int batchSize = 32, long seed = 1, bool restart = true, bool earlyStopping = true,
-        EarlyStoppingModel earlyStoppingModel = EarlyStoppingModel.Best,
-        IProgress<TrainingProgress>? progress = null, CancellationToken cancellationToken = default) =>
-        FitCore(xTrain, yTrain, xTest, yTest, epochs, evalEvery, batchSize, seed, restart, earlyStopping, earlyStoppingModel,
-            progress, cancellationToken);
-
-    private FitResult FitCore<T>(Array xTrain, T[,] yTrain, Array xTest, T[,] yTest,
-        int epochs, int evalEvery, int batchSize, long seed, bool restart, bool earlyStopping, EarlyStoppingModel earlyStoppingModel,
-        IProgress<TrainingProgress>? progress, CancellationToken cancellationToken)
-        where T : struct, IFloatingPointIeee754<T>
-    {
-        const string op = "Trainer.Fit";
-        Guard.Input<T>(op, nameof(xTrain), xTrain);
-        Guard.Matrix(op, nameof(yTrain), yTrain);
-        Guard.Input<T>(op, nameof(xTest), xTest);
-        Guard.Matrix(op, nameof(yTest), yTest);
-        Guard.AtLeast(op, nameof(epochs), epochs, 1);
-        Guard.AtLeast(op, nameof(evalEvery), evalEvery, 1);
-        Guard.AtLeast(op, nameof(batchSize), batchSize, 1);
-        Guard.Seed(op, nameof(seed), seed);
-        if (!Enum.IsDefined(earlyStoppingModel))
-            throw Guard.OutOfRange(op, nameof(earlyStoppingModel), "Best or Book", (int)earlyStoppingModel);
-        Guard.SameRows(op, nameof(xTrain), xTrain, nameof(yTrain), yTrain);
-        Guard.SameRows(op, nameof(xTest), xTest, nameof(yTest), yTest);
-        Guard.SameSample(op, nameof(xTrain), xTrain, nameof(xTest), xTest);
-        Guard.Columns(op, nameof(yTest), yTest, yTrain.GetLength(1), "like yTrain");
-        int outputs = Network.CheckInput(op, nameof(xTrain), xTrain, withParameters: false);
-        Guard.Columns(op, nameof(yTrain), yTrain, outputs, "the network's outputs");
-        if (!restart)
-            Network.CheckInput(op, nameof(xTrain), xTrain, withParameters: true, "the network's input features; pass restart: true to draw new parameters");
-
-        var optimizer = Optimizer.ToCore();
-        var net = restart ? Network.Fresh<T>() : Network.Current<T>();
-        var model = earlyStoppingModel == EarlyStoppingModel.Book ? Core.EarlyStoppingModel.Book : Core.EarlyStoppingModel.Best;
-        var options = new Core.FitOptions(epochs, evalEvery, batchSize, seed, restart, earlyStopping, model);
-        int batches = (xTrain.GetLength(0) + batchSize - 1) / batchSize;
-        var events = new FitEvents(epochs, batches, Output, progress, Core.Trainer.bookLine);
-        var result = Core.Trainer.fitWith(events.Handler, cancellationToken, options, optimizer, net,
-            Interop.ToTensor<T>(xTrain), Interop.ToTensor(yTrain), Interop.ToTensor<T>(xTest), Interop.ToTensor(yTest));
-        Network.Replace(result.Network);
-        return events.Result(result);
-    }
-}
-
-/// <summary>
-/// Follows one training run's events for the facade: prints each book line, reports progress,
-/// and averages the batch losses of every epoch; then turns the core's result into a <see cref="FitResult"/>.
-/// </summary>
-internal sealed class FitEvents
-{
-    private readonly int _epochs;
-    private readonly int _batches;
-    private readonly TextWriter? _output;
-    private readonly IProgress<TrainingProgress>? _progress;
-    private readonly Func<Core.TrainingEvent, FSharpOption<string>?> _bookLine;
-    private readonly List<double> _epochLosses = [];
-    private readonly List<double> _batchLosses = [];
-    private double _lossSum;
-    private int _lossCount;
-
-    /// <summary>Follows a run of <paramref name="epochs"/> epochs of <paramref name="batches"/> batches.</summary>
-    /// <param name="epochs">The epochs asked for.</param>
-    /// <param name="batches">The batches per epoch.</param>
-    /// <param name="output">Where the book's lines are written, or null.</param>
-    /// <param name="progress">Where reports go, or null.</param>
-    /// <param name="bookLine">The book's line for an event (chapter 3's or chapter 4's wording).</param>
-    internal FitEvents(int epochs, int batches, TextWriter? output, IProgress<TrainingProgress>? progress,
-        Func<Core.TrainingEvent, FSharpOption<string>?> bookLine)
-    {
-        _epochs = epochs;
-        _batches = batches;
-        _output = output;
-        _progress = progress;
-        _bookLine = bookLine;
-        Handler = FuncConvert.FromAction<Core.TrainingEvent>(Report);
-    }
-
-    /// <summary>The callback to give the core's training loop.</summary>
-    internal FSharpFunc<Core.TrainingEvent, Unit> Handler { get; }
-
-    /// <summary>The mean batch loss of every completed epoch so far.</summary>
-    internal IReadOnlyList<double> EpochLosses => _epochLosses;
-
-    /// <summary>The loss of every batch so far, in order.</summary>
-    internal IReadOnlyList<double> BatchLosses => _batchLosses;
-
-    /// <summary>Prints a within-epoch accuracy check's book line and reports it (chapter 5).</summary>
-    /// <param name="epoch">The 1-based epoch.</param>
-    /// <param name="batch">The batches of the epoch trained so far.</param>
-    /// <param name="accuracy">The test accuracy, in 0..1.</param>
-    /// <param name="line">The book's line for it.</param>
-    internal void ReportAccuracy(int epoch, int batch, double accuracy, string line)
-    {
-        _output?.WriteLine(line);
-        _progress?.Report(new TrainingProgress(TrainingProgressKind.AccuracyChecked, epoch, _epochs, batch, _batches, double.NaN,
-            false, null, null, line, accuracy));
-    }
-
-    /// <summary>The facade's result of a finished run.</summary>
-    internal FitResult Result<T>(Core.FitResult<T> result)
-    {
-        var evaluations = result.Evaluations.Select(e => new Evaluation(e.Epoch, e.Loss)).ToArray();
-        int? stoppedAt = Interop.ValueOrNull(result.StoppedEarlyAt);
-        var precision = typeof(T) == typeof(double) ? Precision.Double : Precision.Single;
-        return new FitResult(Array.AsReadOnly(evaluations), stoppedAt, stoppedAt ?? _epochs, precision,
-            Array.AsReadOnly(_epochLosses.ToArray()));
-    }
-
-    /// <summary>Records an event, prints its book line and reports it.</summary>
-    private void Report(Core.TrainingEvent e)
-    {
-        switch (e)
+        var net = fresh ? Network.Fresh<T>() : Network.Trained<T>(op, nameof(x));
+        var losses = new List<double>();
+        int lastEpoch = 0;
+        var progress = options.Progress;
+        var output = options.Output;
+        var lines = options.Lines ?? (e => Core.Book.Book.line(e)!);
+        void OnEvent(Core.TrainingEvent e)
         {
-            case Core.TrainingEvent.BatchCompleted b:
-                _batchLosses.Add(b.loss);
-                _lossSum += b.loss;
-                _lossCount++;
-                break;
-            case Core.TrainingEvent.EpochCompleted:
-                _epochLosses.Add(_lossCount == 0 ? double.NaN : _lossSum / _lossCount);
-                _lossSum = 0;
-                _lossCount = 0;
-                break;
+            TrainingProgress? report = e switch
+            {
+                Core.TrainingEvent.BatchCompleted b => new(TrainingProgressKind.Batch, b.epoch, coreOptions.Epochs, b.batch, b.batches, b.loss, false, double.NaN, 0),
+                Core.TrainingEvent.EpochCompleted ep => new(TrainingProgressKind.Epoch, ep.epoch, ep.epochs, 0, 0, double.NaN, false, double.NaN, 0),
+                Core.TrainingEvent.Evaluated ev => new(TrainingProgressKind.Evaluation, ev.epoch, coreOptions.Epochs, 0, 0, ev.loss, ev.improved, double.NaN, 0),
+                Core.TrainingEvent.EarlyStopped s => new(TrainingProgressKind.EarlyStop, s.epoch, coreOptions.Epochs, 0, 0, s.loss, false, s.bestLoss, s.bestEpoch),
+                _ => null,
+            };
+            if (e is Core.TrainingEvent.BatchCompleted batch)
+                losses.Add(batch.loss);
+            if (e is Core.TrainingEvent.EpochCompleted epoch)
+                lastEpoch = epoch.epoch;
+            if (output is not null && lines.Invoke(e) is { } line && FSharpOption<string>.get_IsSome(line))
+                output.WriteLine(line.Value);
+            if (report is not null)
+                progress?.Report(report);
         }
-        string? line = Interop.RefOrNull(_bookLine(e));
-        if (line is not null)
-            _output?.WriteLine(line);
-        var progress = _progress;
-        if (progress is null)
-            return;
-        int epochs = _epochs, batches = _batches;
-        TrainingProgress report = e switch
+        var monitor = new Core.FitMonitor<T>(FuncConvert.FromAction<Core.TrainingEvent>(OnEvent), 0, false,
+            FuncConvert.FromAction<int, int, Core.NeuralNetwork<T>>((_, _, _) => { }), options.Cancellation);
+        var data = Core.TrainingData<T>.NewRows(Interop.Tensor<T>(x), Interop.Tensor<T>(y));
+        Core.FitResult<T> result;
+        try
         {
-            Core.TrainingEvent.BatchCompleted b =>
-                new(TrainingProgressKind.BatchCompleted, b.epoch, epochs, b.batch, b.batches, b.loss, false, null, null, line),
-            Core.TrainingEvent.EpochCompleted c =>
-                new(TrainingProgressKind.EpochCompleted, c.epoch, c.epochs, 0, batches, double.NaN, false, null, null, line),
-            Core.TrainingEvent.Evaluated v =>
-                new(TrainingProgressKind.Evaluated, v.epoch, epochs, 0, batches, v.loss, v.improved, null, null, line),
-            Core.TrainingEvent.EarlyStopped s =>
-                new(TrainingProgressKind.EarlyStopped, s.epoch, epochs, 0, batches, s.loss, false, s.bestLoss, s.bestEpoch, line),
-            _ => throw new InvalidOperationException("Trainer.Fit: unexpected training event " + e),
-        };
-        progress.Report(report);
+            if (resumeFrom is not null)
+                result = Core.Checkpoint.resume(new Core.CheckpointOptions(resumeFrom, options.Checkpoint?.Every ?? 100), monitor, coreOptions,
+                    coreOptimizer, net, data, validation);
+            else if (options.Checkpoint is { } c)
+                result = Core.Checkpoint.fit(new Core.CheckpointOptions(c.Path, c.Every), monitor, coreOptions, coreOptimizer, net, data, validation);
+            else
+                result = Core.Trainer.train(monitor, coreOptions, coreOptimizer, net, data, validation);
+        }
+        catch (Core.InvalidValueException e) when (e.Operation.StartsWith("Trainer.", StringComparison.Ordinal) && e.Operation != op)
+        {
+            // The core's own check (e.g. a checkpoint of other settings): the same type, naming the caller's operation.
+            throw new Core.InvalidValueException(op, e.Expected, e.Actual, e.ParamName);
+        }
+        catch (Core.ShapeMismatchException e) when (e.Operation.StartsWith("Trainer.", StringComparison.Ordinal) && e.Operation != op)
+        {
+            throw new Core.ShapeMismatchException(op, e.Expected, e.Actual, e.ParamName);
+        }
+        catch (Core.FitCancelledException<T> e)
+        {
+            if (Core.NeuralNetwork.isInitialised(e.Result.Network))
+                Network.State = new NetworkState<T>(e.Result.Network, sample);
+            throw new OperationCanceledException(
+                $"{op}: cancelled before batch {e.Position.Batch + 1} of epoch {e.Position.Epoch}; the network keeps the parameters of the last completed batch",
+                e, options.Cancellation);
+        }
+        Network.State = new NetworkState<T>(result.Network, sample);
+        var stopped = Interop.ValueOrNull(result.StoppedEarlyAt);
+        return new FitResult(result.Evaluations.Select(ev => new Evaluation(ev.Epoch, ev.Loss)).ToArray(), stopped,
+            stopped ?? lastEpoch, Interop.PrecisionOf<T>(), losses.ToArray());
     }
+    /// <summary>Trains on rows of features.</summary>
+    /// <param name="x">Training inputs [rows; features].</param>
+    /// <param name="y">Training targets [rows; outputs], one row per input row.</param>
+    /// <param name="options">The settings; the book's defaults when null.</param>
+    /// <returns>The evaluations and how the fit ended.</returns>
+    /// <exception cref="Core.ShapeMismatchException">when an array does not fit the network (ParamName names it).</exception>
+    /// <exception cref="Core.InvalidValueException">when a setting is out of range (ParamName names the FitOptions property) or the data is empty or not finite.</exception>
+    /// <exception cref="OperationCanceledException">when <see cref="FitOptions.Cancellation"/> is cancelled; the network keeps the parameters of the last completed batch.</exception>
+    public FitResult Fit(double[,] x, double[,] y, FitOptions? options = null) =>
+        Run<double>("Trainer.Fit", x, y, null, null, options, null);
+
+    /// <summary>Trains on rows of features, evaluating on the validation set.</summary>
+    /// <param name="x">Training inputs [rows; features].</param>
+    /// <param name="y">Training targets [rows; outputs], one row per input row.</param>
+    /// <param name="xValidation">Validation inputs, samples shaped as x's.</param>
+    /// <param name="yValidation">Validation targets.</param>
+    /// <param name="options">The settings; the book's defaults when null.</param>
+    /// <returns>The evaluations and how the fit ended.</returns>
+    /// <exception cref="Core.ShapeMismatchException">when an array does not fit the network (ParamName names it).</exception>
+    /// <exception cref="Core.InvalidValueException">when a setting is out of range (ParamName names the FitOptions property) or the data is empty or not finite.</exception>
+    /// <exception cref="OperationCanceledException">when <see cref="FitOptions.Cancellation"/> is cancelled; the network keeps the parameters of the last completed batch.</exception>
+    public FitResult Fit(double[,] x, double[,] y, double[,] xValidation, double[,] yValidation, FitOptions? options = null) =>
+        Run<double>("Trainer.Fit", x, y, xValidation, yValidation, options, null);
+
+    /// <summary>
+    /// Resumes the fit whose last checkpoint is <paramref name="checkpointPath"/> on rows of features: the same options, optimizer,
+    /// network and data as the interrupted fit; it ends with the same parameters, bit for bit, as the fit uninterrupted.
+    /// Further checkpoints are written to the same file.
+    /// </summary>
+    /// <param name="checkpointPath">The checkpoint the interrupted fit wrote (<see cref="FitOptions.Checkpoint"/>).</param>
+    /// <param name="x">Training inputs [rows; features].</param>
+    /// <param name="y">Training targets [rows; outputs].</param>
+    /// <param name="options">The interrupted fit's settings.</param>
+    /// <returns>The evaluations and how the fit ended.</returns>
+    /// <exception cref="Core.DataFormatException">when the file is not a checkpoint of this network.</exception>
+    /// <exception cref="Core.InvalidValueException">when it was written by a fit of other settings.</exception>
+    /// <exception cref="OperationCanceledException">when <see cref="FitOptions.Cancellation"/> is cancelled.</exception>
+    public FitResult Resume(string checkpointPath, double[,] x, double[,] y, FitOptions? options = null) =>
+        Run<double>("Trainer.Resume", x, y, null, null, options, CheckPath(checkpointPath));
+
+    /// <summary>
+    /// Resumes the fit whose last checkpoint is <paramref name="checkpointPath"/> on rows of features, evaluating on the validation set: the same options, optimizer,
+    /// network and data as the interrupted fit; it ends with the same parameters, bit for bit, as the fit uninterrupted.
+    /// Further checkpoints are written to the same file.
+    /// </summary>
+    /// <param name="checkpointPath">The checkpoint the interrupted fit wrote (<see cref="FitOptions.Checkpoint"/>).</param>
+    /// <param name="x">Training inputs [rows; features].</param>
+    /// <param name="y">Training targets [rows; outputs].</param>
+    /// <param name="xValidation">Validation inputs, samples shaped as x's.</param>
+    /// <param name="yValidation">Validation targets.</param>
+    /// <param name="options">The interrupted fit's settings.</param>
+    /// <returns>The evaluations and how the fit ended.</returns>
+    /// <exception cref="Core.DataFormatException">when the file is not a checkpoint of this network.</exception>
+    /// <exception cref="Core.InvalidValueException">when it was written by a fit of other settings.</exception>
+    /// <exception cref="OperationCanceledException">when <see cref="FitOptions.Cancellation"/> is cancelled.</exception>
+    public FitResult Resume(string checkpointPath, double[,] x, double[,] y, double[,] xValidation, double[,] yValidation, FitOptions? options = null) =>
+        Run<double>("Trainer.Resume", x, y, xValidation, yValidation, options, CheckPath(checkpointPath));
+
+    /// <summary>Trains on rows of features in single precision.</summary>
+    /// <param name="x">Training inputs [rows; features].</param>
+    /// <param name="y">Training targets [rows; outputs], one row per input row.</param>
+    /// <param name="options">The settings; the book's defaults when null.</param>
+    /// <returns>The evaluations and how the fit ended.</returns>
+    /// <exception cref="Core.ShapeMismatchException">when an array does not fit the network (ParamName names it).</exception>
+    /// <exception cref="Core.InvalidValueException">when a setting is out of range (ParamName names the FitOptions property) or the data is empty or not finite.</exception>
+    /// <exception cref="OperationCanceledException">when <see cref="FitOptions.Cancellation"/> is cancelled; the network keeps the parameters of the last completed batch.</exception>
+    public FitResult Fit(float[,] x, float[,] y, FitOptions? options = null) =>
+        Run<float>("Trainer.Fit", x, y, null, null, options, null);
+
+    /// <summary>Trains on rows of features in single precision, evaluating on the validation set.</summary>
+    /// <param name="x">Training inputs [rows; features].</param>
+    /// <param name="y">Training targets [rows; outputs], one row per input row.</param>
+    /// <param name="xValidation">Validation inputs, samples shaped as x's.</param>
+    /// <param name="yValidation">Validation targets.</param>
+    /// <param name="options">The settings; the book's defaults when null.</param>
+    /// <returns>The evaluations and how the fit ended.</returns>
+    /// <exception cref="Core.ShapeMismatchException">when an array does not fit the network (ParamName names it).</exception>
+    /// <exception cref="Core.InvalidValueException">when a setting is out of range (ParamName names the FitOptions property) or the data is empty or not finite.</exception>
+    /// <exception cref="OperationCanceledException">when <see cref="FitOptions.Cancellation"/> is cancelled; the network keeps the parameters of the last completed batch.</exception>
+    public FitResult Fit(float[,] x, float[,] y, float[,] xValidation, float[,] yValidation, FitOptions? options = null) =>
+        Run<float>("Trainer.Fit", x, y, xValidation, yValidation, options, null);
+
+    /// <summary>
+    /// Resumes the fit whose last checkpoint is <paramref name="checkpointPath"/> on rows of features in single precision: the same options, optimizer,
+    /// network and data as the interrupted fit; it ends with the same parameters, bit for bit, as the fit uninterrupted.
+    /// Further checkpoints are written to the same file.
+    /// </summary>
+    /// <param name="checkpointPath">The checkpoint the interrupted fit wrote (<see cref="FitOptions.Checkpoint"/>).</param>
+    /// <param name="x">Training inputs [rows; features].</param>
+    /// <param name="y">Training targets [rows; outputs].</param>
+    /// <param name="options">The interrupted fit's settings.</param>
+    /// <returns>The evaluations and how the fit ended.</returns>
+    /// <exception cref="Core.DataFormatException">when the file is not a checkpoint of this network.</exception>
+    /// <exception cref="Core.InvalidValueException">when it was written by a fit of other settings.</exception>
+    /// <exception cref="OperationCanceledException">when <see cref="FitOptions.Cancellation"/> is cancelled.</exception>
+    public FitResult Resume(string checkpointPath, float[,] x, float[,] y, FitOptions? options = null) =>
+        Run<float>("Trainer.Resume", x, y, null, null, options, CheckPath(checkpointPath));
+
+    /// <summary>
+    /// Resumes the fit whose last checkpoint is <paramref name="checkpointPath"/> on rows of features in single precision, evaluating on the validation set: the same options, optimizer,
+    /// network and data as the interrupted fit; it ends with the same parameters, bit for bit, as the fit uninterrupted.
+    /// Further checkpoints are written to the same file.
+    /// </summary>
+    /// <param name="checkpointPath">The checkpoint the interrupted fit wrote (<see cref="FitOptions.Checkpoint"/>).</param>
+    /// <param name="x">Training inputs [rows; features].</param>
+    /// <param name="y">Training targets [rows; outputs].</param>
+    /// <param name="xValidation">Validation inputs, samples shaped as x's.</param>
+    /// <param name="yValidation">Validation targets.</param>
+    /// <param name="options">The interrupted fit's settings.</param>
+    /// <returns>The evaluations and how the fit ended.</returns>
+    /// <exception cref="Core.DataFormatException">when the file is not a checkpoint of this network.</exception>
+    /// <exception cref="Core.InvalidValueException">when it was written by a fit of other settings.</exception>
+    /// <exception cref="OperationCanceledException">when <see cref="FitOptions.Cancellation"/> is cancelled.</exception>
+    public FitResult Resume(string checkpointPath, float[,] x, float[,] y, float[,] xValidation, float[,] yValidation, FitOptions? options = null) =>
+        Run<float>("Trainer.Resume", x, y, xValidation, yValidation, options, CheckPath(checkpointPath));
+
+    /// <summary>Trains on sequences.</summary>
+    /// <param name="x">Training inputs [rows; seq; features].</param>
+    /// <param name="y">Training targets [rows; outputs], one row per input row.</param>
+    /// <param name="options">The settings; the book's defaults when null.</param>
+    /// <returns>The evaluations and how the fit ended.</returns>
+    /// <exception cref="Core.ShapeMismatchException">when an array does not fit the network (ParamName names it).</exception>
+    /// <exception cref="Core.InvalidValueException">when a setting is out of range (ParamName names the FitOptions property) or the data is empty or not finite.</exception>
+    /// <exception cref="OperationCanceledException">when <see cref="FitOptions.Cancellation"/> is cancelled; the network keeps the parameters of the last completed batch.</exception>
+    public FitResult Fit(double[,,] x, double[,] y, FitOptions? options = null) =>
+        Run<double>("Trainer.Fit", x, y, null, null, options, null);
+
+    /// <summary>Trains on sequences, evaluating on the validation set.</summary>
+    /// <param name="x">Training inputs [rows; seq; features].</param>
+    /// <param name="y">Training targets [rows; outputs], one row per input row.</param>
+    /// <param name="xValidation">Validation inputs, samples shaped as x's.</param>
+    /// <param name="yValidation">Validation targets.</param>
+    /// <param name="options">The settings; the book's defaults when null.</param>
+    /// <returns>The evaluations and how the fit ended.</returns>
+    /// <exception cref="Core.ShapeMismatchException">when an array does not fit the network (ParamName names it).</exception>
+    /// <exception cref="Core.InvalidValueException">when a setting is out of range (ParamName names the FitOptions property) or the data is empty or not finite.</exception>
+    /// <exception cref="OperationCanceledException">when <see cref="FitOptions.Cancellation"/> is cancelled; the network keeps the parameters of the last completed batch.</exception>
+    public FitResult Fit(double[,,] x, double[,] y, double[,,] xValidation, double[,] yValidation, FitOptions? options = null) =>
+        Run<double>("Trainer.Fit", x, y, xValidation, yValidation, options, null);
+
+    /// <summary>
+    /// Resumes the fit whose last checkpoint is <paramref name="checkpointPath"/> on sequences: the same options, optimizer,
+    /// network and data as the interrupted fit; it ends with the same parameters, bit for bit, as the fit uninterrupted.
+    /// Further checkpoints are written to the same file.
+    /// </summary>
+    /// <param name="checkpointPath">The checkpoint the interrupted fit wrote (<see cref="FitOptions.Checkpoint"/>).</param>
+    /// <param name="x">Training inputs [rows; seq; features].</param>
+    /// <param name="y">Training targets [rows; outputs].</param>
+    /// <param name="options">The interrupted fit's settings.</param>
+    /// <returns>The evaluations and how the fit ended.</returns>
+    /// <exception cref="Core.DataFormatException">when the file is not a checkpoint of this network.</exception>
+    /// <exception cref="Core.InvalidValueException">when it was written by a fit of other settings.</exception>
+    /// <exception cref="OperationCanceledException">when <see cref="FitOptions.Cancellation"/> is cancelled.</exception>
+    public FitResult Resume(string checkpointPath, double[,,] x, double[,] y, FitOptions? options = null) =>
+        Run<double>("Trainer.Resume", x, y, null, null, options, CheckPath(checkpointPath));
+
+    /// <summary>
+    /// Resumes the fit whose last checkpoint is <paramref name="checkpointPath"/> on sequences, evaluating on the validation set: the same options, optimizer,
+    /// network and data as the interrupted fit; it ends with the same parameters, bit for bit, as the fit uninterrupted.
+    /// Further checkpoints are written to the same file.
+    /// </summary>
+    /// <param name="checkpointPath">The checkpoint the interrupted fit wrote (<see cref="FitOptions.Checkpoint"/>).</param>
+    /// <param name="x">Training inputs [rows; seq; features].</param>
+    /// <param name="y">Training targets [rows; outputs].</param>
+    /// <param name="xValidation">Validation inputs, samples shaped as x's.</param>
+    /// <param name="yValidation">Validation targets.</param>
+    /// <param name="options">The interrupted fit's settings.</param>
+    /// <returns>The evaluations and how the fit ended.</returns>
+    /// <exception cref="Core.DataFormatException">when the file is not a checkpoint of this network.</exception>
+    /// <exception cref="Core.InvalidValueException">when it was written by a fit of other settings.</exception>
+    /// <exception cref="OperationCanceledException">when <see cref="FitOptions.Cancellation"/> is cancelled.</exception>
+    public FitResult Resume(string checkpointPath, double[,,] x, double[,] y, double[,,] xValidation, double[,] yValidation, FitOptions? options = null) =>
+        Run<double>("Trainer.Resume", x, y, xValidation, yValidation, options, CheckPath(checkpointPath));
+
+    /// <summary>Trains on sequences in single precision.</summary>
+    /// <param name="x">Training inputs [rows; seq; features].</param>
+    /// <param name="y">Training targets [rows; outputs], one row per input row.</param>
+    /// <param name="options">The settings; the book's defaults when null.</param>
+    /// <returns>The evaluations and how the fit ended.</returns>
+    /// <exception cref="Core.ShapeMismatchException">when an array does not fit the network (ParamName names it).</exception>
+    /// <exception cref="Core.InvalidValueException">when a setting is out of range (ParamName names the FitOptions property) or the data is empty or not finite.</exception>
+    /// <exception cref="OperationCanceledException">when <see cref="FitOptions.Cancellation"/> is cancelled; the network keeps the parameters of the last completed batch.</exception>
+    public FitResult Fit(float[,,] x, float[,] y, FitOptions? options = null) =>
+        Run<float>("Trainer.Fit", x, y, null, null, options, null);
+
+    /// <summary>Trains on sequences in single precision, evaluating on the validation set.</summary>
+    /// <param name="x">Training inputs [rows; seq; features].</param>
+    /// <param name="y">Training targets [rows; outputs], one row per input row.</param>
+    /// <param name="xValidation">Validation inputs, samples shaped as x's.</param>
+    /// <param name="yValidation">Validation targets.</param>
+    /// <param name="options">The settings; the book's defaults when null.</param>
+    /// <returns>The evaluations and how the fit ended.</returns>
+    /// <exception cref="Core.ShapeMismatchException">when an array does not fit the network (ParamName names it).</exception>
+    /// <exception cref="Core.InvalidValueException">when a setting is out of range (ParamName names the FitOptions property) or the data is empty or not finite.</exception>
+    /// <exception cref="OperationCanceledException">when <see cref="FitOptions.Cancellation"/> is cancelled; the network keeps the parameters of the last completed batch.</exception>
+    public FitResult Fit(float[,,] x, float[,] y, float[,,] xValidation, float[,] yValidation, FitOptions? options = null) =>
+        Run<float>("Trainer.Fit", x, y, xValidation, yValidation, options, null);
+
+    /// <summary>
+    /// Resumes the fit whose last checkpoint is <paramref name="checkpointPath"/> on sequences in single precision: the same options, optimizer,
+    /// network and data as the interrupted fit; it ends with the same parameters, bit for bit, as the fit uninterrupted.
+    /// Further checkpoints are written to the same file.
+    /// </summary>
+    /// <param name="checkpointPath">The checkpoint the interrupted fit wrote (<see cref="FitOptions.Checkpoint"/>).</param>
+    /// <param name="x">Training inputs [rows; seq; features].</param>
+    /// <param name="y">Training targets [rows; outputs].</param>
+    /// <param name="options">The interrupted fit's settings.</param>
+    /// <returns>The evaluations and how the fit ended.</returns>
+    /// <exception cref="Core.DataFormatException">when the file is not a checkpoint of this network.</exception>
+    /// <exception cref="Core.InvalidValueException">when it was written by a fit of other settings.</exception>
+    /// <exception cref="OperationCanceledException">when <see cref="FitOptions.Cancellation"/> is cancelled.</exception>
+    public FitResult Resume(string checkpointPath, float[,,] x, float[,] y, FitOptions? options = null) =>
+        Run<float>("Trainer.Resume", x, y, null, null, options, CheckPath(checkpointPath));
+
+    /// <summary>
+    /// Resumes the fit whose last checkpoint is <paramref name="checkpointPath"/> on sequences in single precision, evaluating on the validation set: the same options, optimizer,
+    /// network and data as the interrupted fit; it ends with the same parameters, bit for bit, as the fit uninterrupted.
+    /// Further checkpoints are written to the same file.
+    /// </summary>
+    /// <param name="checkpointPath">The checkpoint the interrupted fit wrote (<see cref="FitOptions.Checkpoint"/>).</param>
+    /// <param name="x">Training inputs [rows; seq; features].</param>
+    /// <param name="y">Training targets [rows; outputs].</param>
+    /// <param name="xValidation">Validation inputs, samples shaped as x's.</param>
+    /// <param name="yValidation">Validation targets.</param>
+    /// <param name="options">The interrupted fit's settings.</param>
+    /// <returns>The evaluations and how the fit ended.</returns>
+    /// <exception cref="Core.DataFormatException">when the file is not a checkpoint of this network.</exception>
+    /// <exception cref="Core.InvalidValueException">when it was written by a fit of other settings.</exception>
+    /// <exception cref="OperationCanceledException">when <see cref="FitOptions.Cancellation"/> is cancelled.</exception>
+    public FitResult Resume(string checkpointPath, float[,,] x, float[,] y, float[,,] xValidation, float[,] yValidation, FitOptions? options = null) =>
+        Run<float>("Trainer.Resume", x, y, xValidation, yValidation, options, CheckPath(checkpointPath));
+
+    /// <summary>Trains on sequences with targets at every step.</summary>
+    /// <param name="x">Training inputs [rows; seq; features].</param>
+    /// <param name="y">Training targets [rows; seq; outputs], one row per input row.</param>
+    /// <param name="options">The settings; the book's defaults when null.</param>
+    /// <returns>The evaluations and how the fit ended.</returns>
+    /// <exception cref="Core.ShapeMismatchException">when an array does not fit the network (ParamName names it).</exception>
+    /// <exception cref="Core.InvalidValueException">when a setting is out of range (ParamName names the FitOptions property) or the data is empty or not finite.</exception>
+    /// <exception cref="OperationCanceledException">when <see cref="FitOptions.Cancellation"/> is cancelled; the network keeps the parameters of the last completed batch.</exception>
+    public FitResult Fit(double[,,] x, double[,,] y, FitOptions? options = null) =>
+        Run<double>("Trainer.Fit", x, y, null, null, options, null);
+
+    /// <summary>Trains on sequences with targets at every step, evaluating on the validation set.</summary>
+    /// <param name="x">Training inputs [rows; seq; features].</param>
+    /// <param name="y">Training targets [rows; seq; outputs], one row per input row.</param>
+    /// <param name="xValidation">Validation inputs, samples shaped as x's.</param>
+    /// <param name="yValidation">Validation targets.</param>
+    /// <param name="options">The settings; the book's defaults when null.</param>
+    /// <returns>The evaluations and how the fit ended.</returns>
+    /// <exception cref="Core.ShapeMismatchException">when an array does not fit the network (ParamName names it).</exception>
+    /// <exception cref="Core.InvalidValueException">when a setting is out of range (ParamName names the FitOptions property) or the data is empty or not finite.</exception>
+    /// <exception cref="OperationCanceledException">when <see cref="FitOptions.Cancellation"/> is cancelled; the network keeps the parameters of the last completed batch.</exception>
+    public FitResult Fit(double[,,] x, double[,,] y, double[,,] xValidation, double[,,] yValidation, FitOptions? options = null) =>
+        Run<double>("Trainer.Fit", x, y, xValidation, yValidation, options, null);
+
+    /// <summary>
+    /// Resumes the fit whose last checkpoint is <paramref name="checkpointPath"/> on sequences with targets at every step: the same options, optimizer,
+    /// network and data as the interrupted fit; it ends with the same parameters, bit for bit, as the fit uninterrupted.
+    /// Further checkpoints are written to the same file.
+    /// </summary>
+    /// <param name="checkpointPath">The checkpoint the interrupted fit wrote (<see cref="FitOptions.Checkpoint"/>).</param>
+    /// <param name="x">Training inputs [rows; seq; features].</param>
+    /// <param name="y">Training targets [rows; seq; outputs].</param>
+    /// <param name="options">The interrupted fit's settings.</param>
+    /// <returns>The evaluations and how the fit ended.</returns>
+    /// <exception cref="Core.DataFormatException">when the file is not a checkpoint of this network.</exception>
+    /// <exception cref="Core.InvalidValueException">when it was written by a fit of other settings.</exception>
+    /// <exception cref="OperationCanceledException">when <see cref="FitOptions.Cancellation"/> is cancelled.</exception>
+    public FitResult Resume(string checkpointPath, double[,,] x, double[,,] y, FitOptions? options = null) =>
+        Run<double>("Trainer.Resume", x, y, null, null, options, CheckPath(checkpointPath));
+
+    /// <summary>
+    /// Resumes the fit whose last checkpoint is <paramref name="checkpointPath"/> on sequences with targets at every step, evaluating on the validation set: the same options, optimizer,
+    /// network and data as the interrupted fit; it ends with the same parameters, bit for bit, as the fit uninterrupted.
+    /// Further checkpoints are written to the same file.
+    /// </summary>
+    /// <param name="checkpointPath">The checkpoint the interrupted fit wrote (<see cref="FitOptions.Checkpoint"/>).</param>
+    /// <param name="x">Training inputs [rows; seq; features].</param>
+    /// <param name="y">Training targets [rows; seq; outputs].</param>
+    /// <param name="xValidation">Validation inputs, samples shaped as x's.</param>
+    /// <param name="yValidation">Validation targets.</param>
+    /// <param name="options">The interrupted fit's settings.</param>
+    /// <returns>The evaluations and how the fit ended.</returns>
+    /// <exception cref="Core.DataFormatException">when the file is not a checkpoint of this network.</exception>
+    /// <exception cref="Core.InvalidValueException">when it was written by a fit of other settings.</exception>
+    /// <exception cref="OperationCanceledException">when <see cref="FitOptions.Cancellation"/> is cancelled.</exception>
+    public FitResult Resume(string checkpointPath, double[,,] x, double[,,] y, double[,,] xValidation, double[,,] yValidation, FitOptions? options = null) =>
+        Run<double>("Trainer.Resume", x, y, xValidation, yValidation, options, CheckPath(checkpointPath));
+
+    /// <summary>Trains on sequences with targets at every step in single precision.</summary>
+    /// <param name="x">Training inputs [rows; seq; features].</param>
+    /// <param name="y">Training targets [rows; seq; outputs], one row per input row.</param>
+    /// <param name="options">The settings; the book's defaults when null.</param>
+    /// <returns>The evaluations and how the fit ended.</returns>
+    /// <exception cref="Core.ShapeMismatchException">when an array does not fit the network (ParamName names it).</exception>
+    /// <exception cref="Core.InvalidValueException">when a setting is out of range (ParamName names the FitOptions property) or the data is empty or not finite.</exception>
+    /// <exception cref="OperationCanceledException">when <see cref="FitOptions.Cancellation"/> is cancelled; the network keeps the parameters of the last completed batch.</exception>
+    public FitResult Fit(float[,,] x, float[,,] y, FitOptions? options = null) =>
+        Run<float>("Trainer.Fit", x, y, null, null, options, null);
+
+    /// <summary>Trains on sequences with targets at every step in single precision, evaluating on the validation set.</summary>
+    /// <param name="x">Training inputs [rows; seq; features].</param>
+    /// <param name="y">Training targets [rows; seq; outputs], one row per input row.</param>
+    /// <param name="xValidation">Validation inputs, samples shaped as x's.</param>
+    /// <param name="yValidation">Validation targets.</param>
+    /// <param name="options">The settings; the book's defaults when null.</param>
+    /// <returns>The evaluations and how the fit ended.</returns>
+    /// <exception cref="Core.ShapeMismatchException">when an array does not fit the network (ParamName names it).</exception>
+    /// <exception cref="Core.InvalidValueException">when a setting is out of range (ParamName names the FitOptions property) or the data is empty or not finite.</exception>
+    /// <exception cref="OperationCanceledException">when <see cref="FitOptions.Cancellation"/> is cancelled; the network keeps the parameters of the last completed batch.</exception>
+    public FitResult Fit(float[,,] x, float[,,] y, float[,,] xValidation, float[,,] yValidation, FitOptions? options = null) =>
+        Run<float>("Trainer.Fit", x, y, xValidation, yValidation, options, null);
+
+    /// <summary>
+    /// Resumes the fit whose last checkpoint is <paramref name="checkpointPath"/> on sequences with targets at every step in single precision: the same options, optimizer,
+    /// network and data as the interrupted fit; it ends with the same parameters, bit for bit, as the fit uninterrupted.
+    /// Further checkpoints are written to the same file.
+    /// </summary>
+    /// <param name="checkpointPath">The checkpoint the interrupted fit wrote (<see cref="FitOptions.Checkpoint"/>).</param>
+    /// <param name="x">Training inputs [rows; seq; features].</param>
+    /// <param name="y">Training targets [rows; seq; outputs].</param>
+    /// <param name="options">The interrupted fit's settings.</param>
+    /// <returns>The evaluations and how the fit ended.</returns>
+    /// <exception cref="Core.DataFormatException">when the file is not a checkpoint of this network.</exception>
+    /// <exception cref="Core.InvalidValueException">when it was written by a fit of other settings.</exception>
+    /// <exception cref="OperationCanceledException">when <see cref="FitOptions.Cancellation"/> is cancelled.</exception>
+    public FitResult Resume(string checkpointPath, float[,,] x, float[,,] y, FitOptions? options = null) =>
+        Run<float>("Trainer.Resume", x, y, null, null, options, CheckPath(checkpointPath));
+
+    /// <summary>
+    /// Resumes the fit whose last checkpoint is <paramref name="checkpointPath"/> on sequences with targets at every step in single precision, evaluating on the validation set: the same options, optimizer,
+    /// network and data as the interrupted fit; it ends with the same parameters, bit for bit, as the fit uninterrupted.
+    /// Further checkpoints are written to the same file.
+    /// </summary>
+    /// <param name="checkpointPath">The checkpoint the interrupted fit wrote (<see cref="FitOptions.Checkpoint"/>).</param>
+    /// <param name="x">Training inputs [rows; seq; features].</param>
+    /// <param name="y">Training targets [rows; seq; outputs].</param>
+    /// <param name="xValidation">Validation inputs, samples shaped as x's.</param>
+    /// <param name="yValidation">Validation targets.</param>
+    /// <param name="options">The interrupted fit's settings.</param>
+    /// <returns>The evaluations and how the fit ended.</returns>
+    /// <exception cref="Core.DataFormatException">when the file is not a checkpoint of this network.</exception>
+    /// <exception cref="Core.InvalidValueException">when it was written by a fit of other settings.</exception>
+    /// <exception cref="OperationCanceledException">when <see cref="FitOptions.Cancellation"/> is cancelled.</exception>
+    public FitResult Resume(string checkpointPath, float[,,] x, float[,,] y, float[,,] xValidation, float[,,] yValidation, FitOptions? options = null) =>
+        Run<float>("Trainer.Resume", x, y, xValidation, yValidation, options, CheckPath(checkpointPath));
+
+    /// <summary>Trains on images.</summary>
+    /// <param name="x">Training inputs [rows; channels; h; w].</param>
+    /// <param name="y">Training targets [rows; outputs], one row per input row.</param>
+    /// <param name="options">The settings; the book's defaults when null.</param>
+    /// <returns>The evaluations and how the fit ended.</returns>
+    /// <exception cref="Core.ShapeMismatchException">when an array does not fit the network (ParamName names it).</exception>
+    /// <exception cref="Core.InvalidValueException">when a setting is out of range (ParamName names the FitOptions property) or the data is empty or not finite.</exception>
+    /// <exception cref="OperationCanceledException">when <see cref="FitOptions.Cancellation"/> is cancelled; the network keeps the parameters of the last completed batch.</exception>
+    public FitResult Fit(double[,,,] x, double[,] y, FitOptions? options = null) =>
+        Run<double>("Trainer.Fit", x, y, null, null, options, null);
+
+    /// <summary>Trains on images, evaluating on the validation set.</summary>
+    /// <param name="x">Training inputs [rows; channels; h; w].</param>
+    /// <param name="y">Training targets [rows; outputs], one row per input row.</param>
+    /// <param name="xValidation">Validation inputs, samples shaped as x's.</param>
+    /// <param name="yValidation">Validation targets.</param>
+    /// <param name="options">The settings; the book's defaults when null.</param>
+    /// <returns>The evaluations and how the fit ended.</returns>
+    /// <exception cref="Core.ShapeMismatchException">when an array does not fit the network (ParamName names it).</exception>
+    /// <exception cref="Core.InvalidValueException">when a setting is out of range (ParamName names the FitOptions property) or the data is empty or not finite.</exception>
+    /// <exception cref="OperationCanceledException">when <see cref="FitOptions.Cancellation"/> is cancelled; the network keeps the parameters of the last completed batch.</exception>
+    public FitResult Fit(double[,,,] x, double[,] y, double[,,,] xValidation, double[,] yValidation, FitOptions? options = null) =>
+        Run<double>("Trainer.Fit", x, y, xValidation, yValidation, options, null);
+
+    /// <summary>
+    /// Resumes the fit whose last checkpoint is <paramref name="checkpointPath"/> on images: the same options, optimizer,
+    /// network and data as the interrupted fit; it ends with the same parameters, bit for bit, as the fit uninterrupted.
+    /// Further checkpoints are written to the same file.
+    /// </summary>
+    /// <param name="checkpointPath">The checkpoint the interrupted fit wrote (<see cref="FitOptions.Checkpoint"/>).</param>
+    /// <param name="x">Training inputs [rows; channels; h; w].</param>
+    /// <param name="y">Training targets [rows; outputs].</param>
+    /// <param name="options">The interrupted fit's settings.</param>
+    /// <returns>The evaluations and how the fit ended.</returns>
+    /// <exception cref="Core.DataFormatException">when the file is not a checkpoint of this network.</exception>
+    /// <exception cref="Core.InvalidValueException">when it was written by a fit of other settings.</exception>
+    /// <exception cref="OperationCanceledException">when <see cref="FitOptions.Cancellation"/> is cancelled.</exception>
+    public FitResult Resume(string checkpointPath, double[,,,] x, double[,] y, FitOptions? options = null) =>
+        Run<double>("Trainer.Resume", x, y, null, null, options, CheckPath(checkpointPath));
+
+    /// <summary>
+    /// Resumes the fit whose last checkpoint is <paramref name="checkpointPath"/> on images, evaluating on the validation set: the same options, optimizer,
+    /// network and data as the interrupted fit; it ends with the same parameters, bit for bit, as the fit uninterrupted.
+    /// Further checkpoints are written to the same file.
+    /// </summary>
+    /// <param name="checkpointPath">The checkpoint the interrupted fit wrote (<see cref="FitOptions.Checkpoint"/>).</param>
+    /// <param name="x">Training inputs [rows; channels; h; w].</param>
+    /// <param name="y">Training targets [rows; outputs].</param>
+    /// <param name="xValidation">Validation inputs, samples shaped as x's.</param>
+    /// <param name="yValidation">Validation targets.</param>
+    /// <param name="options">The interrupted fit's settings.</param>
+    /// <returns>The evaluations and how the fit ended.</returns>
+    /// <exception cref="Core.DataFormatException">when the file is not a checkpoint of this network.</exception>
+    /// <exception cref="Core.InvalidValueException">when it was written by a fit of other settings.</exception>
+    /// <exception cref="OperationCanceledException">when <see cref="FitOptions.Cancellation"/> is cancelled.</exception>
+    public FitResult Resume(string checkpointPath, double[,,,] x, double[,] y, double[,,,] xValidation, double[,] yValidation, FitOptions? options = null) =>
+        Run<double>("Trainer.Resume", x, y, xValidation, yValidation, options, CheckPath(checkpointPath));
+
+    /// <summary>Trains on images in single precision.</summary>
+    /// <param name="x">Training inputs [rows; channels; h; w].</param>
+    /// <param name="y">Training targets [rows; outputs], one row per input row.</param>
+    /// <param name="options">The settings; the book's defaults when null.</param>
+    /// <returns>The evaluations and how the fit ended.</returns>
+    /// <exception cref="Core.ShapeMismatchException">when an array does not fit the network (ParamName names it).</exception>
+    /// <exception cref="Core.InvalidValueException">when a setting is out of range (ParamName names the FitOptions property) or the data is empty or not finite.</exception>
+    /// <exception cref="OperationCanceledException">when <see cref="FitOptions.Cancellation"/> is cancelled; the network keeps the parameters of the last completed batch.</exception>
+    public FitResult Fit(float[,,,] x, float[,] y, FitOptions? options = null) =>
+        Run<float>("Trainer.Fit", x, y, null, null, options, null);
+
+    /// <summary>Trains on images in single precision, evaluating on the validation set.</summary>
+    /// <param name="x">Training inputs [rows; channels; h; w].</param>
+    /// <param name="y">Training targets [rows; outputs], one row per input row.</param>
+    /// <param name="xValidation">Validation inputs, samples shaped as x's.</param>
+    /// <param name="yValidation">Validation targets.</param>
+    /// <param name="options">The settings; the book's defaults when null.</param>
+    /// <returns>The evaluations and how the fit ended.</returns>
+    /// <exception cref="Core.ShapeMismatchException">when an array does not fit the network (ParamName names it).</exception>
+    /// <exception cref="Core.InvalidValueException">when a setting is out of range (ParamName names the FitOptions property) or the data is empty or not finite.</exception>
+    /// <exception cref="OperationCanceledException">when <see cref="FitOptions.Cancellation"/> is cancelled; the network keeps the parameters of the last completed batch.</exception>
+    public FitResult Fit(float[,,,] x, float[,] y, float[,,,] xValidation, float[,] yValidation, FitOptions? options = null) =>
+        Run<float>("Trainer.Fit", x, y, xValidation, yValidation, options, null);
+
+    /// <summary>
+    /// Resumes the fit whose last checkpoint is <paramref name="checkpointPath"/> on images in single precision: the same options, optimizer,
+    /// network and data as the interrupted fit; it ends with the same parameters, bit for bit, as the fit uninterrupted.
+    /// Further checkpoints are written to the same file.
+    /// </summary>
+    /// <param name="checkpointPath">The checkpoint the interrupted fit wrote (<see cref="FitOptions.Checkpoint"/>).</param>
+    /// <param name="x">Training inputs [rows; channels; h; w].</param>
+    /// <param name="y">Training targets [rows; outputs].</param>
+    /// <param name="options">The interrupted fit's settings.</param>
+    /// <returns>The evaluations and how the fit ended.</returns>
+    /// <exception cref="Core.DataFormatException">when the file is not a checkpoint of this network.</exception>
+    /// <exception cref="Core.InvalidValueException">when it was written by a fit of other settings.</exception>
+    /// <exception cref="OperationCanceledException">when <see cref="FitOptions.Cancellation"/> is cancelled.</exception>
+    public FitResult Resume(string checkpointPath, float[,,,] x, float[,] y, FitOptions? options = null) =>
+        Run<float>("Trainer.Resume", x, y, null, null, options, CheckPath(checkpointPath));
+
+    /// <summary>
+    /// Resumes the fit whose last checkpoint is <paramref name="checkpointPath"/> on images in single precision, evaluating on the validation set: the same options, optimizer,
+    /// network and data as the interrupted fit; it ends with the same parameters, bit for bit, as the fit uninterrupted.
+    /// Further checkpoints are written to the same file.
+    /// </summary>
+    /// <param name="checkpointPath">The checkpoint the interrupted fit wrote (<see cref="FitOptions.Checkpoint"/>).</param>
+    /// <param name="x">Training inputs [rows; channels; h; w].</param>
+    /// <param name="y">Training targets [rows; outputs].</param>
+    /// <param name="xValidation">Validation inputs, samples shaped as x's.</param>
+    /// <param name="yValidation">Validation targets.</param>
+    /// <param name="options">The interrupted fit's settings.</param>
+    /// <returns>The evaluations and how the fit ended.</returns>
+    /// <exception cref="Core.DataFormatException">when the file is not a checkpoint of this network.</exception>
+    /// <exception cref="Core.InvalidValueException">when it was written by a fit of other settings.</exception>
+    /// <exception cref="OperationCanceledException">when <see cref="FitOptions.Cancellation"/> is cancelled.</exception>
+    public FitResult Resume(string checkpointPath, float[,,,] x, float[,] y, float[,,,] xValidation, float[,] yValidation, FitOptions? options = null) =>
+        Run<float>("Trainer.Resume", x, y, xValidation, yValidation, options, CheckPath(checkpointPath));
+
+    private static string CheckPath(string checkpointPath)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(checkpointPath);
+        return checkpointPath;
+    }
+
+    /// <summary>e.g. "Trainer(NeuralNetwork(...), SGD(learningRate: 0.01))".</summary>
+    public override string ToString() => $"Trainer({Network}, {Optimizer})";
 }

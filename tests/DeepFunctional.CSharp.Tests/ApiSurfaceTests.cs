@@ -119,6 +119,7 @@ public class ApiSurfaceTests
     private static readonly Assembly Facade = typeof(NeuralNetwork).Assembly;
     private static readonly Assembly FSharpCore = typeof(FSharpList<>).Assembly;
     private static readonly Assembly FunctionalCore = typeof(global::DeepFunctional.ShapeMismatchException).Assembly;
+    private static readonly Assembly BookLayer = typeof(global::DeepFunctional.Book.BookSeeding).Assembly;
 
     /// <summary>The core's types that may appear in the facade's surface: its plain .NET exception classes.</summary>
     private static readonly HashSet<Type> AllowedCoreTypes =
@@ -126,54 +127,83 @@ public class ApiSurfaceTests
         typeof(global::DeepFunctional.ShapeMismatchException),
         typeof(global::DeepFunctional.InvalidValueException),
         typeof(global::DeepFunctional.DataFormatException),
+        typeof(global::DeepFunctional.FileWriteException),
     ];
 
-    /// <summary>FSharp.Core, anything in a Microsoft.FSharp namespace, and the core's F# types (records, unions, modules).</summary>
+    /// <summary>FSharp.Core, anything in a Microsoft.FSharp namespace, and the core's and book layer's F# types.</summary>
     private static bool IsFSharp(Type t) =>
         t.Assembly == FSharpCore
         || (t.Namespace?.StartsWith("Microsoft.FSharp", StringComparison.Ordinal) ?? false)
+        || t.Assembly == BookLayer
         || (t.Assembly == FunctionalCore && !AllowedCoreTypes.Contains(t));
 
     [Fact]
     public void The_facade_exposes_no_FSharp_type_anywhere_in_its_public_surface()
     {
         var exported = Facade.GetExportedTypes();
-        Assert.True(exported.Length >= 20, $"expected the facade to export its types, found {exported.Length}");
+        Assert.True(exported.Length >= 40, $"expected the facade to export its types, found {exported.Length}");
         var violations = SurfaceWalker.Violations(exported, IsFSharp);
         Assert.True(violations.Count == 0, "F# types in the facade's surface:\n" + string.Join("\n", violations));
     }
 
     [Fact]
-    public void The_facade_exports_the_books_vocabulary_in_its_own_namespace()
+    public void The_facade_exports_the_books_and_Keras_vocabulary_in_its_own_namespace_and_the_book_apart()
     {
-        string[] expected =
+        string[] main =
         [
-            "NeuralNetwork", "Dense", "Layer", "Sigmoid", "Linear", "Tanh", "ReLU", "Activation", "MeanSquaredError", "Loss",
-            "SGD", "Optimizer", "Trainer", "FitResult", "Evaluation", "TrainingProgress", "RegressionMetrics", "DenseParameters",
-            "WeightInit", "Seeding", "Arithmetic", "Precision", "BostonHousing", "TrainTestSplit`1", "Chapter2", "Matrix", "SynchronousProgress`1",
-            // chapter 4
-            "SoftmaxCrossEntropy", "SGDMomentum", "DecayType", "DropoutScaling", "EarlyStoppingModel", "Classification",
-            "ImageSet", "ImageDataSet", "ClassificationData`1", "Mnist", "Chapter4Experiment", "Chapter4Result",
-            // chapter 5
-            "Conv2D", "MaxPool2D", "AvgPool2D", "Pooling2D", "Flatten", "LayerParameters", "Conv2DParameters",
-            "ImageTrainTestSplit`1", "Chapter5Experiment", "Chapter5Result", "AccuracyCheck",
-            // chapter 6
-            "AdaGrad", "Adam", "RecurrentCell", "RecurrentLayer", "CharacterModel", "CharacterTrainingOptions",
-            "CharacterTrainingReport", "CharacterTrainingResult", "CharacterLossScaling",
+            "NeuralNetwork", "Layer", "Dense", "Conv2D", "MaxPool2D", "AvgPool2D", "Flatten", "Dropout", "RecurrentLayer", "SimpleRNN",
+            "LSTM", "GRU", "Embedding", "WeightInit", "Activation", "Linear", "Sigmoid", "Tanh", "ReLU", "Loss", "MeanSquaredError",
+            "SoftmaxCrossEntropy", "Optimizer", "SGD", "SGDMomentum", "AdaGrad", "Adam", "DecayType", "Trainer", "FitOptions",
+            "CheckpointOptions", "FitResult", "Evaluation", "TrainingProgress", "TrainingProgressKind", "Precision", "ParameterTensor",
+            "CharacterModel", "CharacterTrainingOptions", "CharacterTrainingReport", "CharacterTrainingResult", "RecurrentCell",
+            "Metrics", "Classification", "ImageSet", "ImageDataSet",
         ];
-        var names = Facade.GetExportedTypes().Where(t => t.Namespace == "DeepFunctional.CSharp").Select(t => t.Name).ToHashSet();
-        Assert.All(expected, n => Assert.Contains(n, names));
-        Assert.All(Facade.GetExportedTypes(), t => Assert.Equal("DeepFunctional.CSharp", t.Namespace));
+        string[] book =
+        [
+            "BookExperiment", "BookExperimentResult", "AccuracyCheck", "BostonHousing", "BostonHousingData", "TrainTestSplit`1",
+            "Chapter2", "Chapter3", "Chapter3Model", "LinearRegressionResult", "HiddenLayerNetworkResult", "LeastSquaresResult", "BookSettings",
+        ];
+        var exported = Facade.GetExportedTypes();
+        Assert.Equal(main.Order(), exported.Where(t => t.Namespace == "DeepFunctional.CSharp").Select(t => t.Name).Order());
+        Assert.Equal(book.Order(), exported.Where(t => t.Namespace == "DeepFunctional.CSharp.Book").Select(t => t.Name).Order());
+        Assert.DoesNotContain(exported, t => t.Name.StartsWith("Chapter4", StringComparison.Ordinal) || t.Name.StartsWith("Chapter5", StringComparison.Ordinal));
     }
 
     [Fact]
-    public void The_facade_has_no_public_constructor_on_its_abstract_bases_so_they_cannot_be_derived_from_outside()
+    public void The_abstract_bases_cannot_be_derived_from_outside()
     {
-        foreach (var t in new[] { typeof(Layer), typeof(Activation), typeof(Loss), typeof(Optimizer), typeof(Pooling2D), typeof(LayerParameters) })
+        foreach (var t in new[] { typeof(Layer), typeof(RecurrentLayer), typeof(Activation), typeof(Loss), typeof(Optimizer) })
         {
             Assert.True(t.IsAbstract);
             Assert.DoesNotContain(t.GetConstructors(BindingFlags.Public | BindingFlags.NonPublic | BindingFlags.Instance),
                 c => c.IsPublic || c.IsFamily || c.IsFamilyOrAssembly);
+        }
+    }
+
+    [Fact]
+    public void Every_public_type_and_member_is_PascalCase()
+    {
+        foreach (var t in Facade.GetExportedTypes())
+        {
+            Assert.True(char.IsUpper(t.Name[0]), t.FullName);
+            foreach (var m in t.GetMembers(BindingFlags.Public | BindingFlags.Instance | BindingFlags.Static | BindingFlags.DeclaredOnly))
+                if (m is not ConstructorInfo && !m.Name.StartsWith("get_", StringComparison.Ordinal) && !m.Name.StartsWith("set_", StringComparison.Ordinal)
+                    && !m.Name.Contains('<') && m.Name != "value__" && !m.Name.StartsWith("op_", StringComparison.Ordinal))
+                    Assert.True(char.IsUpper(m.Name[0]), $"{t.Name}.{m.Name}");
+        }
+    }
+
+    [Fact]
+    public void Every_public_item_is_documented_in_the_XML_documentation_file()
+    {
+        var xml = System.IO.Path.ChangeExtension(Facade.Location, ".xml");
+        Assert.True(System.IO.File.Exists(xml), xml);
+        var text = System.IO.File.ReadAllText(xml);
+        foreach (var t in Facade.GetExportedTypes().Where(t => !t.IsEnum))
+        {
+            Assert.Contains($"\"T:{t.FullName}\"", text);
+            foreach (var p in t.GetProperties(BindingFlags.Public | BindingFlags.Instance | BindingFlags.Static | BindingFlags.DeclaredOnly))
+                Assert.Contains($"\"P:{t.FullName}.{p.Name}\"", text);
         }
     }
 
@@ -206,5 +236,18 @@ public class ApiSurfaceTests
     public void The_surface_walker_accepts_a_plain_CSharp_type()
     {
         Assert.Empty(SurfaceWalker.Violations([typeof(Recorder), typeof(List<int[,]>)], IsFSharp));
+    }
+}
+
+/// <summary>An <see cref="IProgress{T}"/> that records every report synchronously and can run an action on each.</summary>
+internal sealed class Recorder(Action<TrainingProgress>? onReport = null) : IProgress<TrainingProgress>
+{
+    /// <summary>Every report, in order.</summary>
+    internal List<TrainingProgress> Reports { get; } = [];
+
+    public void Report(TrainingProgress value)
+    {
+        Reports.Add(value);
+        onReport?.Invoke(value);
     }
 }

@@ -1,285 +1,154 @@
 using System;
 using Xunit;
+using ShapeMismatch = DeepFunctional.ShapeMismatchException;
+using InvalidValue = DeepFunctional.InvalidValueException;
 
 namespace DeepFunctional.CSharp.Tests;
 
-/// <summary>Bad input fails at the entry point with a typed exception naming the operation, the expected and the actual value.</summary>
+/// <summary>Wrong inputs give the core's typed exceptions, naming the caller's C# parameter and the public operation.</summary>
 public class ArgumentValidationTests
 {
-    private static readonly TrainTestSplit<double> Data = TestData.Small();
-
-    private static Trainer NewTrainer(NeuralNetwork? net = null) =>
-        new(net ?? TestData.LinearRegression(), new SGD(0.05)) { Output = null };
-
-    private static FitResult Fit(Trainer t, double[,] xTrain, double[,] yTrain, double[,] xTest, double[,] yTest,
-        int epochs = 2, int evalEvery = 1, int batchSize = 8, long seed = 1, bool restart = true) =>
-        t.Fit(xTrain, yTrain, xTest, yTest, epochs: epochs, evalEvery: evalEvery, batchSize: batchSize, seed: seed, restart: restart);
-
-    private static FitResult FitDefault(Trainer t, int epochs = 2, int evalEvery = 1, int batchSize = 8, long seed = 1) =>
-        Fit(t, Data.XTrain, Data.YTrain, Data.XTest, Data.YTest, epochs, evalEvery, batchSize, seed);
-
-    // ---------------------------------------------------------------- building blocks
-
-    [Theory]
-    [InlineData(0)]
-    [InlineData(-3)]
-    public void Dense_refuses_fewer_than_one_neuron(int neurons)
+    private static NeuralNetwork Trained()
     {
-        var e = Assert.Throws<ArgumentOutOfRangeException>(() => new Dense(neurons, new Linear()));
-        Assert.Equal("neurons", e.ParamName);
-        Assert.StartsWith($"Dense: expected neurons >= 1, got {neurons}", e.Message);
+        var (x, y, _, _) = TestData.Small();
+        var net = TestData.LinearRegression();
+        new Trainer(net, new SGD()).Fit(x, y, new FitOptions { Epochs = 1 });
+        return net;
     }
 
     [Fact]
-    public void Dense_refuses_an_undefined_weight_init_and_a_null_activation_set_in_an_initializer()
+    public void Predict_refuses_inputs_of_another_width_naming_x_and_the_operation()
     {
-        Assert.Throws<ArgumentOutOfRangeException>(() => new Dense(1, new Linear(), (WeightInit)42));
-        Assert.Throws<ArgumentOutOfRangeException>(() => new Dense(1) { WeightInit = (WeightInit)(-1) });
-        Assert.Throws<ArgumentNullException>(() => new Dense(1) { Activation = null! });
-        Assert.IsType<Sigmoid>(new Dense(4).Activation);
-        Assert.Equal(WeightInit.BookGlorot, new Dense(4) { WeightInit = WeightInit.BookGlorot }.WeightInit);
+        var e = Assert.Throws<ShapeMismatch>(() => Trained().Predict(new double[2, 4]));
+        Assert.Equal("x", e.ParamName);
+        Assert.StartsWith("NeuralNetwork.Predict: expected samples of shape [3]", e.Message);
+        Assert.Equal("samples of shape [4]", e.Actual);
     }
 
     [Fact]
-    public void NeuralNetwork_refuses_null_or_empty_layers_a_null_loss_and_seeds_outside_32_bits()
+    public void Predict_refuses_inputs_of_another_rank_and_outputs_of_another_rank()
     {
-        var loss = new MeanSquaredError();
-        Assert.Equal("layers", Assert.Throws<ArgumentNullException>(() => new NeuralNetwork(null!, loss)).ParamName);
-        Assert.Equal("layers", Assert.Throws<ArgumentNullException>(() => new NeuralNetwork([new Dense(1), null!], loss)).ParamName);
+        var dense = Trained();
+        Assert.Equal("x", Assert.Throws<ShapeMismatch>(() => dense.Predict(new double[2, 3, 1])).ParamName);
+        Assert.Equal("x", Assert.Throws<ShapeMismatch>(() => dense.PredictSequence(new double[2, 3, 1])).ParamName);
+        var sequences = new NeuralNetwork([new SimpleRNN(3, returnSequences: true)], new MeanSquaredError());
+        sequences.Initialize([4, 2]);
+        var e = Assert.Throws<ShapeMismatch>(() => sequences.Predict(new double[1, 4, 2]));
+        Assert.Contains("use PredictSequence", e.Message);
+        Assert.Contains("use Predict)", Assert.Throws<ShapeMismatch>(() => dense.PredictSequence(new double[2, 3])).Message);
+        var maps = new NeuralNetwork([new Conv2D(2, 3)], new MeanSquaredError());
+        maps.Initialize([1, 4, 4]);
+        Assert.Contains("end the network with a Flatten layer", Assert.Throws<ShapeMismatch>(() => maps.Predict(new double[1, 1, 4, 4])).Message);
+        Assert.Equal(new[] { 1, 4, 3 }, new[] { sequences.PredictSequence(new double[1, 4, 2]).GetLength(0), 4, sequences.PredictSequence(new double[1, 4, 2]).GetLength(2) });
+    }
+
+    [Fact]
+    public void A_layer_that_cannot_take_its_input_is_named_with_the_callers_parameter()
+    {
+        var conv = new NeuralNetwork([new Dense(2)], new MeanSquaredError());
+        var e = Assert.Throws<ShapeMismatch>(() => conv.Initialize([1, 6, 6]));
+        Assert.Equal("inputShape", e.ParamName);
+        Assert.Contains("layer 0, Dense(2, Linear)", e.Message);
+        var pool = new NeuralNetwork([new MaxPool2D(4), new Flatten()], new MeanSquaredError());
+        Assert.Equal("x", Assert.ThrowsAny<ArgumentException>(() =>
+            new Trainer(pool, new SGD()).Fit(new double[2, 1, 2, 2], new double[2, 1])).ParamName);
+        Assert.Equal("inputShape", Assert.Throws<ShapeMismatch>(() => new NeuralNetwork([new LSTM(3)], new MeanSquaredError()).OutputShapes([5])).ParamName);
+    }
+
+    [Fact]
+    public void Fit_names_the_array_at_fault()
+    {
+        var (x, y, xt, yt) = TestData.Small();
+        var trainer = new Trainer(TestData.LinearRegression(), new SGD());
+        Assert.Equal("y", Assert.Throws<ShapeMismatch>(() => trainer.Fit(x, TestData.Rows(y, 0, 10))).ParamName);
+        Assert.Equal("y", Assert.Throws<ShapeMismatch>(() => trainer.Fit(x, new double[40, 2])).ParamName);
+        Assert.Equal("x", Assert.Throws<ShapeMismatch>(() => trainer.Fit(new double[40, 3, 2], y)).ParamName);
+        Assert.Equal("x", Assert.Throws<InvalidValue>(() => trainer.Fit(new double[0, 3], new double[0, 1])).ParamName);
+        Assert.Equal("xValidation", Assert.Throws<ShapeMismatch>(() => trainer.Fit(x, y, new double[20, 4], yt)).ParamName);
+        Assert.Equal("yValidation", Assert.Throws<ShapeMismatch>(() => trainer.Fit(x, y, xt, new double[19, 1])).ParamName);
+        var nan = (double[,])x.Clone();
+        nan[3, 1] = double.NaN;
+        var e = Assert.Throws<InvalidValue>(() => trainer.Fit(nan, y));
+        Assert.Equal("x", e.ParamName);
+        Assert.StartsWith("Trainer.Fit: expected finite values in x", e.Message);
+        Assert.Throws<ArgumentNullException>(() => trainer.Fit((double[,])null!, y));
+        Assert.Throws<ArgumentNullException>(() => trainer.Fit(x, null!));
+    }
+
+    [Fact]
+    public void A_trained_network_refuses_data_of_the_other_precision_unless_restarted()
+    {
+        var net = Trained();
+        var e = Assert.Throws<InvalidValue>(() => net.Predict(new float[1, 3]));
+        Assert.Equal("x", e.ParamName);
+        Assert.Contains("Double", e.Message);
+        Assert.Equal("x", Assert.Throws<InvalidValue>(() =>
+            new Trainer(net, new SGD()).Fit(new float[4, 3], new float[4, 1], new FitOptions { Restart = false })).ParamName);
+        new Trainer(net, new SGD()).Fit(new float[4, 3], new float[4, 1], new FitOptions { Epochs = 1 });
+        Assert.Equal(Precision.Single, net.Precision);
+    }
+
+    [Fact]
+    public void An_untrained_network_says_it_has_no_parameters()
+    {
+        var net = TestData.LinearRegression();
+        var e = Assert.Throws<InvalidOperationException>(() => net.Predict(new double[1, 3]));
+        Assert.StartsWith("NeuralNetwork.Predict: the network has no parameters yet", e.Message);
+        Assert.Throws<InvalidOperationException>(() => net.GetParameters());
+        Assert.Equal(0, net.ParameterCount);
+        Assert.Null(net.Precision);
+        Assert.Null(net.InputShape);
+    }
+
+    [Fact]
+    public void The_network_constructor_names_its_parameters()
+    {
+        Assert.Equal("layers", Assert.Throws<InvalidValue>(() => new NeuralNetwork([], new MeanSquaredError())).ParamName);
+        Assert.Equal("seed", Assert.Throws<InvalidValue>(() => new NeuralNetwork([new Dense(1)], new MeanSquaredError(), -1)).ParamName);
+        Assert.Equal("seed", Assert.Throws<InvalidValue>(() => new NeuralNetwork([new Dense(1)], new MeanSquaredError(), 1L << 32)).ParamName);
+        Assert.Equal("layers", Assert.Throws<ArgumentNullException>(() => new NeuralNetwork(null!, new MeanSquaredError())).ParamName);
+        Assert.Equal("layers", Assert.Throws<ArgumentNullException>(() => new NeuralNetwork([null!], new MeanSquaredError())).ParamName);
         Assert.Equal("loss", Assert.Throws<ArgumentNullException>(() => new NeuralNetwork([new Dense(1)], null!)).ParamName);
-        var empty = Assert.Throws<ArgumentException>(() => new NeuralNetwork([], loss));
-        Assert.StartsWith("NeuralNetwork: expected at least one layer, got none", empty.Message);
-        Assert.Equal("seed", Assert.Throws<ArgumentOutOfRangeException>(() => new NeuralNetwork([new Dense(1)], loss, -1)).ParamName);
-        Assert.Throws<ArgumentOutOfRangeException>(() => new NeuralNetwork([new Dense(1)], loss, 4294967296L));
-        Assert.Equal(4294967295L, new NeuralNetwork([new Dense(1)], loss, 4294967295L).Seed);
-        Assert.Throws<ArgumentOutOfRangeException>(() => new NeuralNetwork([new Dense(1)], loss) { Seeding = (Seeding)7 });
-    }
-
-    [Theory]
-    [InlineData(0.0)]
-    [InlineData(-0.01)]
-    [InlineData(double.NaN)]
-    [InlineData(double.PositiveInfinity)]
-    public void SGD_refuses_a_learning_rate_that_is_not_finite_and_positive(double lr)
-    {
-        var e = Assert.Throws<ArgumentOutOfRangeException>(() => new SGD(lr));
-        Assert.Equal("learningRate", e.ParamName);
-        Assert.StartsWith("SGD: expected a finite learningRate > 0, got", e.Message);
-        Assert.Throws<ArgumentOutOfRangeException>(() => new SGD { LearningRate = lr });
-    }
-
-    [Fact]
-    public void SGD_keeps_the_books_default_and_an_initialised_rate()
-    {
-        Assert.Equal(0.01, new SGD().LearningRate);
-        Assert.Equal(0.1, new SGD { LearningRate = 0.1 }.LearningRate);
-    }
-
-    [Fact]
-    public void Trainer_refuses_a_null_network_or_optimizer()
-    {
         Assert.Equal("network", Assert.Throws<ArgumentNullException>(() => new Trainer(null!, new SGD())).ParamName);
         Assert.Equal("optimizer", Assert.Throws<ArgumentNullException>(() => new Trainer(TestData.LinearRegression(), null!)).ParamName);
     }
 
-    // ---------------------------------------------------------------- Fit's arrays
-
     [Fact]
-    public void Fit_names_each_null_array()
+    public void An_embedding_refuses_token_ids_outside_its_vocabulary()
     {
-        var t = NewTrainer();
-        Assert.Equal("xTrain", Assert.Throws<ArgumentNullException>(() => Fit(t, null!, Data.YTrain, Data.XTest, Data.YTest)).ParamName);
-        Assert.Equal("yTrain", Assert.Throws<ArgumentNullException>(() => Fit(t, Data.XTrain, null!, Data.XTest, Data.YTest)).ParamName);
-        Assert.Equal("xTest", Assert.Throws<ArgumentNullException>(() => Fit(t, Data.XTrain, Data.YTrain, null!, Data.YTest)).ParamName);
-        Assert.Equal("yTest", Assert.Throws<ArgumentNullException>(() => Fit(t, Data.XTrain, Data.YTrain, Data.XTest, null!)).ParamName);
-        Assert.Throws<ArgumentNullException>(() => t.Fit((float[,])null!, new float[1, 1], new float[1, 1], new float[1, 1]));
+        var net = new NeuralNetwork([new Embedding(5, 2), new Flatten()], new MeanSquaredError());
+        net.Initialize([3]);
+        Assert.Equal(new[] { 1, 6 }, new[] { net.Predict(new double[,] { { 0, 4, 2 } }).GetLength(0), net.Predict(new double[,] { { 0, 4, 2 } }).GetLength(1) });
+        Assert.Equal("x", Assert.Throws<InvalidValue>(() => net.Predict(new double[,] { { 0, 5, 2 } })).ParamName);
+        Assert.Equal("x", Assert.Throws<InvalidValue>(() => net.Predict(new double[,] { { 0, 1.5, 2 } })).ParamName);
     }
 
     [Fact]
-    public void Fit_refuses_empty_arrays_naming_the_shape()
+    public void The_same_fault_gives_the_same_exception_type_as_the_core()
     {
-        var t = NewTrainer();
-        var e = Assert.Throws<ArgumentException>(() => Fit(t, new double[0, 3], new double[0, 1], Data.XTest, Data.YTest));
-        Assert.Equal("xTrain", e.ParamName);
-        Assert.StartsWith("Trainer.Fit: expected xTrain with at least one row and one column, got xTrain of shape 0x3", e.Message);
-        Assert.Equal("yTest", Assert.Throws<ArgumentException>(() => Fit(t, Data.XTrain, Data.YTrain, Data.XTest, new double[20, 0])).ParamName);
-        Assert.Throws<ArgumentException>(() => t.Fit(new float[0, 0], new float[0, 0], new float[1, 1], new float[1, 1]));
-    }
-
-    [Theory]
-    [InlineData(double.NaN)]
-    [InlineData(double.PositiveInfinity)]
-    [InlineData(double.NegativeInfinity)]
-    public void Fit_refuses_NaN_and_infinity_naming_where_it_is(double bad)
-    {
-        var x = (double[,])Data.XTrain.Clone();
-        x[2, 1] = bad;
-        var net = TestData.LinearRegression();
-        var e = Assert.Throws<ArgumentException>(() => Fit(NewTrainer(net), x, Data.YTrain, Data.XTest, Data.YTest));
-        Assert.Equal("xTrain", e.ParamName);
-        Assert.Contains("Trainer.Fit: expected finite values in xTrain, got", e.Message);
-        Assert.Contains("at row 2, column 1", e.Message);
-        Assert.False(net.HasParameters);
-        var y = (float[,])Matrix.ToSingle(Data.YTest).Clone();
-        y[0, 0] = float.NaN;
-        var s = Assert.Throws<ArgumentException>(() => NewTrainer().Fit(
-            Matrix.ToSingle(Data.XTrain), Matrix.ToSingle(Data.YTrain), Matrix.ToSingle(Data.XTest), y));
-        Assert.Equal("yTest", s.ParamName);
-    }
-
-    [Theory]
-    [InlineData(0, 1, 8, 1, "epochs")]
-    [InlineData(-5, 1, 8, 1, "epochs")]
-    [InlineData(2, 0, 8, 1, "evalEvery")]
-    [InlineData(2, 1, 0, 1, "batchSize")]
-    [InlineData(2, 1, -32, 1, "batchSize")]
-    [InlineData(2, 1, 8, -1, "seed")]
-    [InlineData(2, 1, 8, 4294967296L, "seed")]
-    public void Fit_refuses_out_of_range_settings_naming_the_setting(int epochs, int evalEvery, int batchSize, long seed, string name)
-    {
-        var net = TestData.LinearRegression();
-        var e = Assert.Throws<ArgumentOutOfRangeException>(() => FitDefault(NewTrainer(net), epochs, evalEvery, batchSize, seed));
-        Assert.Equal(name, e.ParamName);
-        Assert.StartsWith($"Trainer.Fit: expected {name}", e.Message);
-        Assert.False(net.HasParameters);
+        // The core's own check of a loss's shapes and the facade's check of targets raise the same type.
+        var core = Assert.ThrowsAny<ArgumentException>(() =>
+            global::DeepFunctional.LossModule.forward(global::DeepFunctional.Loss.MeanSquaredError,
+                global::DeepFunctional.Tensor.zeros<double>([2, 1]), global::DeepFunctional.Tensor.zeros<double>([2, 2])));
+        var facade = Assert.ThrowsAny<ArgumentException>(() => Trained().ComputeLoss(new double[2, 3], new double[2, 2]));
+        Assert.Equal(core.GetType(), facade.GetType());
+        Assert.IsType<ShapeMismatch>(facade);
+        Assert.Equal("y", facade.ParamName);
+        Assert.IsAssignableFrom<ArgumentOutOfRangeException>(new InvalidValue("op", "a", "b", "p"));
     }
 
     [Fact]
-    public void Fit_accepts_a_batch_larger_than_the_data_and_one_epoch()
+    public void Metrics_and_classification_helpers_check_their_arguments()
     {
-        var r = FitDefault(NewTrainer(), epochs: 1, evalEvery: 1, batchSize: 1000);
-        Assert.Single(r.Evaluations);
-    }
-
-    [Fact]
-    public void Fit_refuses_arrays_that_do_not_fit_each_other_or_the_network()
-    {
-        var t = NewTrainer();
-        var rows = Assert.Throws<ShapeMismatchException>(() => Fit(t, Data.XTrain, TestData.Rows(Data.YTrain, 0, 39), Data.XTest, Data.YTest));
-        Assert.Equal("Trainer.Fit: expected yTrain with 40 rows like xTrain (40x3), got yTrain of shape 39x1", rows.Message);
-        Assert.Throws<ShapeMismatchException>(() => Fit(t, Data.XTrain, Data.YTrain, TestData.Rows(Data.XTest, 0, 19), Data.YTest));
-        var cols = Assert.Throws<ShapeMismatchException>(() => Fit(t, Data.XTrain, Data.YTrain, new double[20, 4], Data.YTest));
-        Assert.Equal("Trainer.Fit", cols.Operation);
-        Assert.Contains("xTest with 3 columns", cols.Expected);
-        Assert.Equal("xTest of shape 20x4", cols.Actual);
-        var outputs = Assert.Throws<ShapeMismatchException>(() =>
-            Fit(t, Data.XTrain, TestData.Filled(40, 2, 1), Data.XTest, TestData.Filled(20, 2, 1)));
-        Assert.Contains("the network's outputs", outputs.Message);
-    }
-
-    [Fact]
-    public void Fit_without_restart_refuses_inputs_of_another_width_than_the_trained_network()
-    {
-        var net = TestData.LinearRegression();
-        var t = NewTrainer(net);
-        FitDefault(t);
-        var e = Assert.Throws<ShapeMismatchException>(() =>
-            Fit(t, TestData.Filled(40, 5, 0.1), Data.YTrain, TestData.Filled(20, 5, 0.1), Data.YTest, restart: false));
-        Assert.Contains("restart: true", e.Message);
-        Assert.Equal(3, net.InputFeatures);
-        // With restart the network is rebuilt for the new width.
-        Fit(t, TestData.Filled(40, 5, 0.1), Data.YTrain, TestData.Filled(20, 5, 0.1), Data.YTest);
-        Assert.Equal(5, net.InputFeatures);
-    }
-
-    // ---------------------------------------------------------------- Predict, Loss, Evaluate
-
-    [Fact]
-    public void Predict_Loss_and_Evaluate_before_training_say_the_network_has_no_parameters()
-    {
-        var net = TestData.LinearRegression();
-        Assert.False(net.HasParameters);
-        Assert.Null(net.Precision);
-        Assert.Null(net.InputFeatures);
-        Assert.StartsWith("NeuralNetwork.Predict: the network has no parameters yet",
-            Assert.Throws<InvalidOperationException>(() => net.Predict(Data.XTest)).Message);
-        Assert.Throws<InvalidOperationException>(() => net.Predict(Matrix.ToSingle(Data.XTest)));
-        Assert.Throws<InvalidOperationException>(() => net.Loss(Data.XTest, Data.YTest));
-        Assert.Throws<InvalidOperationException>(() => net.Evaluate(Data.XTest, Data.YTest));
-        Assert.Throws<InvalidOperationException>(() => net.GetParameters());
-    }
-
-    [Fact]
-    public void Predict_Loss_and_Evaluate_check_their_arrays()
-    {
-        var net = TestData.LinearRegression();
-        FitDefault(NewTrainer(net));
-        Assert.Equal("x", Assert.Throws<ArgumentNullException>(() => net.Predict((double[,])null!)).ParamName);
-        Assert.Equal("x", Assert.Throws<ArgumentException>(() => net.Predict(new double[0, 3])).ParamName);
-        var nan = TestData.Filled(2, 3, 0);
-        nan[1, 2] = double.NaN;
-        Assert.Contains("at row 1, column 2", Assert.Throws<ArgumentException>(() => net.Predict(nan)).Message);
-        var width = Assert.Throws<ShapeMismatchException>(() => net.Predict(TestData.Filled(2, 4, 0)));
-        Assert.Equal("NeuralNetwork.Predict: expected x with 3 columns (the network's input features), got x of shape 2x4", width.Message);
-        Assert.Equal("y", Assert.Throws<ArgumentNullException>(() => net.Loss(Data.XTest, null!)).ParamName);
-        Assert.Throws<ShapeMismatchException>(() => net.Loss(Data.XTest, TestData.Filled(20, 2, 0)));
-        Assert.Throws<ShapeMismatchException>(() => net.Evaluate(Data.XTest, TestData.Filled(19, 1, 0)));
-        Assert.Throws<ShapeMismatchException>(() => net.Evaluate(Matrix.ToSingle(Data.XTest), new float[19, 1]));
-        Assert.Equal(1, net.Predict(TestData.Filled(1, 3, 0)).GetLength(0));
-    }
-
-    // ---------------------------------------------------------------- data helpers
-
-    [Fact]
-    public void Matrix_FromRows_refuses_jagged_and_null_rows()
-    {
-        var jagged = Assert.Throws<ArgumentException>(() => Matrix.FromRows([[1.0, 2.0, 3.0], [4.0, 5.0]]));
-        Assert.StartsWith("Matrix.FromRows: expected every row with 3 elements like row 0, got row 1 with 2", jagged.Message);
-        Assert.Throws<ArgumentNullException>(() => Matrix.FromRows((double[][])null!));
-        Assert.Throws<ArgumentNullException>(() => Matrix.FromRows([[1.0], null!]));
-        Assert.Throws<ArgumentException>(() => Matrix.FromRows([new float[] { 1 }, new float[] { 1, 2 }]));
-        Assert.Equal(new double[,] { { 1, 2 }, { 3, 4 } }, Matrix.FromRows([[1.0, 2.0], [3.0, 4.0]]));
-        Assert.Equal(new double[0, 0], Matrix.FromRows(new double[0][]));
-        Assert.Equal(new double[,] { { 1 }, { 2 } }, Matrix.Column([1.0, 2.0]));
-        Assert.Equal([[1.0, 2.0], [3.0, 4.0]], Matrix.ToRows(new double[,] { { 1, 2 }, { 3, 4 } }));
-    }
-
-    [Fact]
-    public void An_array_made_from_no_rows_is_refused_by_Fit_as_empty()
-    {
-        var e = Assert.Throws<ArgumentException>(() => Fit(NewTrainer(), Matrix.FromRows(new double[0][]), Data.YTrain, Data.XTest, Data.YTest));
-        Assert.Contains("got xTrain of shape 0x0", e.Message);
-    }
-
-    [Fact]
-    public void SetParameters_and_DenseParameters_check_counts_and_shapes()
-    {
-        var net = new NeuralNetwork([new Dense(4, new Sigmoid()), new Dense(1, new Linear())], new MeanSquaredError());
-        var good = new[] { new DenseParameters(new double[3, 4], new double[1, 4]), new DenseParameters(new double[4, 1], new double[1, 1]) };
-        Assert.Throws<ArgumentNullException>(() => net.SetParameters(null!));
-        Assert.Throws<ShapeMismatchException>(() => net.SetParameters([good[0]]));
-        Assert.Throws<ShapeMismatchException>(() => net.SetParameters([good[0], new DenseParameters(new double[5, 1], new double[1, 1])]));
-        Assert.Throws<ShapeMismatchException>(() => net.SetParameters([new DenseParameters(new double[3, 2], new double[1, 2]), good[1]]));
-        Assert.Throws<ArgumentOutOfRangeException>(() => net.SetParameters(good, (Precision)9));
-        Assert.Throws<ArgumentNullException>(() => net.SetParameters([good[0], null!]));
-        Assert.Throws<ShapeMismatchException>(() => new DenseParameters(new double[3, 4], new double[1, 3]));
-        Assert.Throws<ShapeMismatchException>(() => new DenseParameters(new double[3, 4], new double[2, 4]));
-        Assert.Throws<ArgumentException>(() => new DenseParameters(new double[0, 4], new double[1, 4]));
-        var nan = new DenseParameters(new double[3, 4], new double[1, 4]);
-        nan.Bias[0, 2] = double.NaN;
-        Assert.Throws<ArgumentException>(() => net.SetParameters([nan, good[1]]));
-        Assert.False(net.HasParameters);
-        net.SetParameters(good);
-        Assert.Equal(3, net.InputFeatures);
-    }
-
-    [Fact]
-    public void TrainTestSplit_refuses_null_and_mismatched_arrays()
-    {
-        Assert.Throws<ArgumentNullException>(() => new TrainTestSplit<double>(null!, Data.YTrain, Data.XTest, Data.YTest));
-        Assert.Throws<ShapeMismatchException>(() => new TrainTestSplit<double>(Data.XTrain, Data.YTest, Data.XTest, Data.YTest));
-        Assert.Throws<ShapeMismatchException>(() => new TrainTestSplit<double>(Data.XTrain, Data.YTrain, new double[20, 2], Data.YTest));
-    }
-
-    [Fact]
-    public void Chapter2_refuses_out_of_range_settings()
-    {
-        Assert.Equal("learningRate", Assert.Throws<ArgumentOutOfRangeException>(() => Chapter2.TrainLinearRegression(learningRate: 0)).ParamName);
-        Assert.Equal("batchSize", Assert.Throws<ArgumentOutOfRangeException>(() => Chapter2.TrainLinearRegression(batchSize: 0)).ParamName);
-        Assert.Equal("iterations", Assert.Throws<ArgumentOutOfRangeException>(() => Chapter2.TrainLinearRegression(iterations: -1)).ParamName);
-        Assert.Equal("seed", Assert.Throws<ArgumentOutOfRangeException>(() => Chapter2.TrainLinearRegression(seed: -1)).ParamName);
-        Assert.Equal("hiddenSize", Assert.Throws<ArgumentOutOfRangeException>(() => Chapter2.TrainNeuralNetwork(hiddenSize: 0)).ParamName);
-        var twoTargets = new TrainTestSplit<double>(Data.XTrain, TestData.Filled(40, 2, 0), Data.XTest, TestData.Filled(20, 2, 0));
-        Assert.Throws<ShapeMismatchException>(() => Chapter2.LeastSquares(twoTargets));
+        Assert.Equal(0.5, Metrics.MeanAbsoluteError(new double[,] { { 1 }, { 2 } }, new double[,] { { 1 }, { 3 } }));
+        Assert.Equal(Math.Sqrt(0.5), Metrics.RootMeanSquaredError(new float[,] { { 1 }, { 2 } }, new float[,] { { 1 }, { 3 } }), 6);
+        Assert.Equal("target", Assert.Throws<ShapeMismatch>(() => Metrics.MeanAbsoluteError(new double[2, 1], new double[3, 1])).ParamName);
+        Assert.Equal(new[] { 2, 0 }, Classification.Argmax(new double[,] { { 0, 1, 3 }, { 5, 1, 1 } }));
+        Assert.Equal(0.5, Classification.Accuracy([1, 2], [1, 0]));
+        Assert.Equal("predicted", Assert.Throws<ShapeMismatch>(() => Classification.Accuracy([1], [1, 0])).ParamName);
+        Assert.Equal(new double[,] { { 0, 1 }, { 1, 0 } }, Classification.OneHot([1, 0], 2));
+        Assert.Equal("labels", Assert.Throws<InvalidValue>(() => Classification.OneHot([2], 2)).ParamName);
+        Assert.Equal("pixels", Assert.Throws<ShapeMismatch>(() => new ImageSet(2, 2, 10, new byte[7], [1, 2])).ParamName);
+        Assert.Equal("labels", Assert.Throws<InvalidValue>(() => new ImageSet(2, 2, 3, new byte[8], [1, 3])).ParamName);
     }
 }

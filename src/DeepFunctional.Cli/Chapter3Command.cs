@@ -64,8 +64,6 @@ internal sealed class Chapter3Settings : ModelOutputSettings
         : !(double.IsFinite(LearningRate) && LearningRate > 0) ? Options.Bad("--lr", "a finite number > 0", Text.Number(LearningRate))
         : EvalEvery < 1 ? Options.Bad("--eval-every", "an integer >= 1", EvalEvery)
         : BatchSize < 1 ? Options.Bad("--batch-size", "an integer >= 1", BatchSize)
-        : SaveFile is not null || OnnxFile is not null ? ValidationResult.Error("option --save and --onnx of ch3 are not supported yet")
-        : PlotFile is not null ? ValidationResult.Error("option --plot is not supported by ch3")
         : ValidationResult.Success();
 }
 
@@ -89,7 +87,14 @@ internal sealed class Chapter3Command(CliIo io) : Command<Chapter3Settings>
     private int Run<T>(Chapter3Settings settings) where T : IFloatingPointIeee754<T>
     {
         var stdout = io.Out;
+        Files.CheckWritable("--plot", settings.PlotFile);
+        foreach (var model in Chapter3.models)
+        {
+            Files.CheckWritable("--save", ModelPath(settings.SaveFile, model));
+            Files.CheckWritable("--onnx", ModelPath(settings.OnnxFile, model));
+        }
         var data = Datasets.bostonSplit<T>();
+        var curves = new List<LossCurves>();
         var options = new FitOptions(settings.Epochs, settings.EvalEvery, settings.BatchSize, settings.Seed,
             FitOptionsModule.defaults.Restart, FitOptionsModule.defaults.EarlyStopping, FitOptionsModule.defaults.EarlyStoppingModel);
         var rows = new List<Row>();
@@ -99,11 +104,13 @@ internal sealed class Chapter3Command(CliIo io) : Command<Chapter3Settings>
             stdout.WriteLine($"{Text.Capitalise(model.Name)}: {Text.Describe(model.Layers)}");
             var losses = new Dictionary<int, double>();
             var progress = new ProgressLine(io.ProgressWriter);
+            var recorder = new CurveRecorder(model.Name);
             FitResult<T> fit;
             try
             {
                 fit = Trainer.fitWith(FuncConvert.FromAction<TrainingEvent>(e =>
                 {
+                    recorder.Add(e);
                     if (e is TrainingEvent.Evaluated ev)
                         losses[ev.epoch] = ev.loss;
                     if (Text.Value(Book.Book.line(e)) is string line)
@@ -138,8 +145,34 @@ internal sealed class Chapter3Command(CliIo io) : Command<Chapter3Settings>
             }
             rows.Add(new Row(model.Name, "mean absolute error", mae, model.Mae));
             rows.Add(new Row(model.Name, "root mean squared error", rmse, model.Rmse));
+            curves.Add(recorder.Curves);
+            var saved = ModelOutput.With(ModelFile.ofNetwork([data.XTrain.Cols], fit.Network),
+                Preprocessing.NewStandardize(Datasets.bostonStandardizer()), null,
+                ModelOutput.Provenance(settings.Seed, settings.Epochs, [("validation loss", losses.Count > 0 ? losses[losses.Keys.Max()] : double.NaN),
+                    ("mean absolute error", Metrics.meanAbsoluteError(p, data.YTest)), ("root mean squared error", Metrics.rootMeanSquaredError(p, data.YTest))]));
+            ModelOutput.Write(ModelPath(settings.SaveFile, model), ModelPath(settings.OnnxFile, model), stdout, saved);
         }
-        return PrintTable(settings, rows, stdout);
+        int code = PrintTable(settings, rows, stdout);
+        if (settings.PlotFile is string plot)
+        {
+            Files.Write("--plot", plot, () => LossPlot.Save(plot, $"Chapter 3 on the Boston data ({settings.PrecisionName} precision)", curves));
+            stdout.WriteLine();
+            stdout.WriteLine($"Loss curves written to {plot}");
+        }
+        return code;
+    }
+
+    /// <summary>
+    /// The file of one model for <c>--save</c> or <c>--onnx</c>: the model's name joined to the file name given,
+    /// <c>boston.dfm</c> → <c>boston-one-hidden-layer.dfm</c> (null when the option is not given).
+    /// </summary>
+    internal static string? ModelPath(string? given, Chapter3.Model model)
+    {
+        if (given is null)
+            return null;
+        string slug = model.Name.Replace(' ', '-');
+        string name = Path.GetFileNameWithoutExtension(given) + "-" + slug + Path.GetExtension(given);
+        return Path.Combine(Path.GetDirectoryName(given) ?? "", name);
     }
 
     /// <summary>Prints the table of ours against the book's and the summary line; returns the exit code (1 when a number differs).</summary>

@@ -32,14 +32,18 @@ internal static class ModelOutput
     }
 
     /// <summary>Writes the model where the settings ask (paths checked before training) and says so on stdout.</summary>
-    internal static void Write<T>(ModelOutputSettings settings, TextWriter stdout, SavedModel<T> model) where T : IFloatingPointIeee754<T>
+    internal static void Write<T>(ModelOutputSettings settings, TextWriter stdout, SavedModel<T> model) where T : IFloatingPointIeee754<T> =>
+        Write(settings.SaveFile, settings.OnnxFile, stdout, model);
+
+    /// <summary>Writes the model to the files given (either may be null) and says so on stdout.</summary>
+    internal static void Write<T>(string? saveFile, string? onnxFile, TextWriter stdout, SavedModel<T> model) where T : IFloatingPointIeee754<T>
     {
-        if (settings.SaveFile is string save)
+        if (saveFile is string save)
         {
             Files.Write("--save", save, () => ModelFile.save(save, model));
             stdout.WriteLine($"Model saved to {save}");
         }
-        if (settings.OnnxFile is string onnx)
+        if (onnxFile is string onnx)
         {
             Files.Write("--onnx", onnx, () => DeepFunctional.Onnx.Onnx.export(onnx, model));
             stdout.WriteLine($"ONNX model written to {onnx}");

@@ -58,6 +58,7 @@ internal static class Program
         config.Settings.Registrar.RegisterInstance(io);
         config.UseStrictParsing();
         config.CaseSensitivity(CaseSensitivity.All);
+        config.SetHelpProvider(new Help(config.Settings));
         config.SetExceptionHandler((e, _) => Report(e, io.Error));
         config.AddCommand<Chapter3Command>("ch3")
             .WithDescription("Train the chapter-3 models (linear regression, one and two hidden layers) on the Boston data with the book's split and seed, print the book's lines, and compare all 21 numbers with the book's (the default command)")

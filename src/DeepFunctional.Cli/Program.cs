@@ -84,7 +84,11 @@ internal static class Program
                 stderr.WriteLine($"{ProgramName}: cancelled");
                 return Cancelled;
             case UsageException or CommandAppException:
-                stderr.WriteLine($"{ProgramName}: error: {FirstLine(e.Message)}");
+                // Spectre fills a missing last value with the default command's internal name.
+                string message = e.Message.Contains("'__default_command'", StringComparison.Ordinal)
+                    ? "the last option expects a value, got nothing"
+                    : FirstLine(e.Message);
+                stderr.WriteLine($"{ProgramName}: error: {message}");
                 return UsageError;
             case RunFailedException:
                 stderr.WriteLine($"{ProgramName}: error: {FirstLine(e.Message)}");

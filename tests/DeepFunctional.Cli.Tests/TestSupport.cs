@@ -7,7 +7,7 @@ using Spectre.Console.Cli.Testing;
 namespace DeepFunctional.Cli.Tests;
 
 /// <summary>One run of the command line in process: its exit code, what the commands wrote, and the console (help) output.</summary>
-internal sealed record Run(int ExitCode, string Stdout, string Stderr, string Console)
+internal sealed record Run(int ExitCode, string Stdout, string Stderr, string Console, Spectre.Console.Cli.CommandSettings? Settings)
 {
     /// <summary>stdout's lines.</summary>
     internal string[] Lines => Stdout.Split('\n');
@@ -29,10 +29,10 @@ internal static class Cli
         tester.SetDefaultCommand<Chapter3Command>();
         tester.Configure(config => Program.Configure(config, io));
         var result = tester.Run(Program.Arguments(args));
-        return new Run(result.ExitCode, Normal(stdout.ToString()), Normal(stderr.ToString()), Normal(result.Output));
+        return new Run(result.ExitCode, Normal(stdout.ToString()), Normal(stderr.ToString()), Normal(result.Output), result.Settings);
     }
 
-    private static string Normal(string text) => text.ReplaceLineEndings("\n");
+    private static string Normal(string text) => text.Replace("\r\n", "\n", StringComparison.Ordinal);
 }
 
 /// <summary>A fresh temporary folder, deleted with everything in it on <see cref="Dispose"/>.</summary>

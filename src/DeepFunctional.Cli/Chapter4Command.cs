@@ -160,7 +160,7 @@ internal sealed class Chapter4Command(CliIo io) : Command<Chapter4Settings>
         var cells = rows.Select(r => new[]
         {
             r.Config, r.Mode, r.Precision, Text.Integer(r.EpochsRun), r.StoppedEarlyAt is int s ? Text.Integer(s) : "-",
-            Text.Fixed(r.ValidationLoss, 3), Text.Fixed(r.Accuracy * 100, 2) + "%", Text.Fixed(r.Seconds, 1),
+            double.IsNaN(r.ValidationLoss) ? "-" : Text.Fixed(r.ValidationLoss, 3), Text.Fixed(r.Accuracy * 100, 2) + "%", Text.Fixed(r.Seconds, 1),
         }).ToList();
         Text.Table(stdout, ["config", "mode", "precision", "epochs run", "stopped early at", "final validation loss", "accuracy", "seconds"], cells,
             [false, false, false, true, true, true, true, true]);

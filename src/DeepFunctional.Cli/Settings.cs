@@ -39,10 +39,14 @@ internal abstract class PrecisionSettings : CommandSettings
     public string PrecisionName => Precision == Precision.Double ? "double" : "single";
 
     /// <inheritdoc/>
-    public override ValidationResult Validate() =>
-        PrecisionText is null or "double" or "single"
+    public override ValidationResult Validate()
+    {
+        if (Options.MissingLastValue(this) is ValidationResult missing)
+            return missing;
+        return PrecisionText is null or "double" or "single"
             ? Check()
             : Options.Bad("--precision", "'double' or 'single'", PrecisionText);
+    }
 
     /// <summary>The checks of a derived group (success when there are none).</summary>
     protected virtual ValidationResult Check() => ValidationResult.Success();
@@ -128,6 +132,21 @@ internal abstract class ImageSettings : ModelOutputSettings
 /// <summary>The messages of refused options.</summary>
 internal static class Options
 {
+    /// <summary>What Spectre.Console.Cli gives a text option written last without its value.</summary>
+    private const string DefaultCommandName = "__default_command";
+
+    /// <summary>An error when a text option holds Spectre's stand-in for a missing last value, else null.</summary>
+    internal static ValidationResult? MissingLastValue(CommandSettings settings)
+    {
+        foreach (var property in settings.GetType().GetProperties())
+        {
+            if (property.PropertyType == typeof(string) && property.GetValue(settings) is DefaultCommandName
+                && property.GetCustomAttributes(typeof(CommandOptionAttribute), true) is [CommandOptionAttribute option, ..])
+                return ValidationResult.Error($"option --{option.LongNames[0]} expects a value, got nothing");
+        }
+        return null;
+    }
+
     /// <summary><c>option --name expects E, got 'V'</c>.</summary>
     internal static ValidationResult Bad(string option, string expected, object value) =>
         ValidationResult.Error(string.Create(CultureInfo.InvariantCulture, $"option {option} expects {expected}, got '{value}'"));

@@ -232,4 +232,25 @@ public partial class Chapter4Tests
         Assert.Equal(130, run.ExitCode);
         Assert.Equal("deepfunctional: cancelled\n", run.Stderr);
     }
+
+    [FashionMnistFact]
+    public void In_book_mode_sce_sgd_on_Fashion_MNIST_prints_the_books_loss_after_5_epochs()
+    {
+        var run = Cli.Execute("ch4", "--book", "--config", "sce-sgd", "--epochs", "5");
+        Assert.Equal("", run.Stderr);
+        Assert.Equal(0, run.ExitCode);
+        Assert.Equal(string.Join("\n",
+            $"Data: {ImageSettings.FashionMnistFolder}: training set 60000 images of 28x28, 10 classes; test set 10000 images of 28x28, 10 classes",
+            "",
+            "sce-sgd: linear outputs, softmax cross-entropy, SGD 0.1",
+            "Network: Dense(89, Sigmoid), Dense(10, Linear); loss: SoftmaxCrossEntropy(book); optimizer: SGD(learningRate: 0.1)",
+            "Training: 5 epochs, batches of 60, evaluation every 5 epochs, seed 190119, book mode, double precision",
+            "Validation loss after 5 epochs is 1.040",
+            "The model validation accuracy is: 79.06%",
+            "",
+            "config   mode  precision  epochs run  stopped early at  final validation loss  accuracy  seconds",
+            "-------  ----  ---------  ----------  ----------------  ---------------------  --------  -------",
+            "sce-sgd  book  double              5                 -                  1.040    79.06%  <s>",
+            ""), Timeless(run.Stdout));
+    }
 }

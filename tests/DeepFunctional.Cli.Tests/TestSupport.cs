@@ -99,3 +99,14 @@ internal static class SyntheticImages
         return folder;
     }
 }
+
+/// <summary>A fact that needs the real Fashion-MNIST (Debian's <c>dataset-fashion-mnist</c>): skipped, with the reason shown, otherwise.</summary>
+public sealed class FashionMnistFactAttribute : Xunit.FactAttribute
+{
+    /// <summary>Sets <see cref="Xunit.FactAttribute.Skip"/> when the data is missing.</summary>
+    public FashionMnistFactAttribute()
+    {
+        if (!Directory.Exists(ImageSettings.FashionMnistFolder))
+            Skip = $"needs Fashion-MNIST in {ImageSettings.FashionMnistFolder} (apt-get install dataset-fashion-mnist)";
+    }
+}

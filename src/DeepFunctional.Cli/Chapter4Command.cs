@@ -24,7 +24,6 @@ internal sealed class Chapter4Settings : ImageSettings
     /// <summary>The experiment's name, or <c>all</c>.</summary>
     [CommandOption("--config <NAME>")]
     [Description("The experiment (default sce-sgd): mse, mse-normalized, sce-sgd, sce-momentum, linear-decay, exp-decay, glorot, deep-dropout; 'all' runs the eight in the book's order (295 epochs in all: this takes a while)")]
-    [System.ComponentModel.DefaultValue("sce-sgd")]
     public string Config { get; init; } = "sce-sgd";
 
     /// <summary>The names of the experiments, in the book's order.</summary>
@@ -69,7 +68,17 @@ internal sealed class Chapter4Command(CliIo io) : Command<Chapter4Settings>
         Files.CheckWritable("--save", settings.SaveFile);
         Files.CheckWritable("--onnx", settings.OnnxFile);
         io.Cancellation.ThrowIfCancellationRequested();
-        var images = Images.Load(settings.Folder);
+        var loading = new ProgressLine(io.ProgressWriter);
+        loading.Show($"reading {settings.Folder}");
+        ImageTrainTest images;
+        try
+        {
+            images = Images.Load(settings.Folder);
+        }
+        finally
+        {
+            loading.Clear();
+        }
         return settings.Precision == Precision.Double ? Run<double>(settings, images) : Run<float>(settings, images);
     }
 
@@ -77,7 +86,10 @@ internal sealed class Chapter4Command(CliIo io) : Command<Chapter4Settings>
     {
         var stdout = io.Out;
         Images.PrintData(stdout, settings.Folder, images);
+        var loading = new ProgressLine(io.ProgressWriter);
+        loading.Show("standardising the pixels");
         var data = Images.Prepare<T>(images, asImages: false);
+        loading.Clear();
         var rows = new List<Row>();
         var curves = new List<LossCurves>();
         string mode = settings.Book ? "book" : "ours";

@@ -19,7 +19,6 @@ internal sealed class Chapter5Settings : ImageSettings
     /// <summary>The network's name: <c>book</c> or <c>ch7</c>.</summary>
     [CommandOption("--net <NAME>")]
     [Description("The network (default book): 'book' is the book's Conv2D(16, 5x5, tanh, flatten, dropout 0.8) then Dense(10), SGD with momentum 0.1; 'ch7' is chapter 7's Conv2D(14, 5x5), Conv2D(7, 5x5), Dense(32, dropout 0.8), Dense(10), SGD with momentum 0.01")]
-    [System.ComponentModel.DefaultValue("book")]
     public string Net { get; init; } = "book";
 
     /// <summary>The names of the networks.</summary>
@@ -52,7 +51,17 @@ internal sealed class Chapter5Command(CliIo io) : Command<Chapter5Settings>
         Files.CheckWritable("--save", settings.SaveFile);
         Files.CheckWritable("--onnx", settings.OnnxFile);
         io.Cancellation.ThrowIfCancellationRequested();
-        var images = Images.Load(settings.Folder);
+        var loading = new ProgressLine(io.ProgressWriter);
+        loading.Show($"reading {settings.Folder}");
+        ImageTrainTest images;
+        try
+        {
+            images = Images.Load(settings.Folder);
+        }
+        finally
+        {
+            loading.Clear();
+        }
         return settings.Precision == Precision.Double ? Run<double>(settings, images) : Run<float>(settings, images);
     }
 
@@ -60,7 +69,10 @@ internal sealed class Chapter5Command(CliIo io) : Command<Chapter5Settings>
     {
         var stdout = io.Out;
         Images.PrintData(stdout, settings.Folder, images);
+        var loading = new ProgressLine(io.ProgressWriter);
+        loading.Show("standardising the pixels");
         var data = Images.Prepare<T>(images, asImages: true);
+        loading.Clear();
         var config = settings.Experiment();
         string mode = settings.Book ? "book mode" : "our defaults";
         stdout.WriteLine($"{config.Name}: {config.Description}");

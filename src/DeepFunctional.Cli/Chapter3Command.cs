@@ -96,7 +96,7 @@ internal sealed class Chapter3Command(CliIo io) : Command<Chapter3Settings>
         var data = Datasets.bostonSplit<T>();
         var curves = new List<LossCurves>();
         var options = new FitOptions(settings.Epochs, settings.EvalEvery, settings.BatchSize, settings.Seed,
-            FitOptionsModule.defaults.Restart, FitOptionsModule.defaults.EarlyStopping, FitOptionsModule.defaults.EarlyStoppingModel);
+            Chapter3.options.Restart, Chapter3.options.EarlyStopping, Chapter3.options.EarlyStoppingModel);
         var rows = new List<Row>();
         foreach (var model in Chapter3.models)
         {

@@ -164,6 +164,21 @@ public class CommandLineTests
             Assert.Contains($"    {command}  ", run.Console);
     }
 
+    [Fact]
+    public void The_examples_in_the_help_parse()
+    {
+        var io = new CliIo(new StringWriter(), new StringWriter(), false, CancellationToken.None);
+        var tester = new Spectre.Console.Cli.Testing.CommandAppTester();
+        tester.SetDefaultCommand<Chapter3Command>();
+        tester.Configure(config =>
+        {
+            Program.Configure(config, io);
+            Spectre.Console.Cli.ConfiguratorExtensions.ValidateExamples(config);
+        });
+        Assert.Equal(0, tester.Run("--help").ExitCode);
+        Assert.Equal("", io.Error.ToString());
+    }
+
     // ---------------------------------------------------------------- errors
 
     [Theory]

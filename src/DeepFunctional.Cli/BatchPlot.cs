@@ -3,22 +3,21 @@ using System.Linq;
 
 namespace DeepFunctional.Cli;
 
-// Inside the namespace, so that the facade's names win over the F# core's modules of the same name.
-using DeepFunctional.CSharp;
-
 /// <summary>
 /// One run's curves against the number of batches trained: the loss of every batch, and the test accuracies measured
 /// during training (after that many batches) and at the end.
 /// </summary>
 internal sealed record BatchCurves(IReadOnlyList<double> BatchLosses, IReadOnlyList<(int Batches, double Accuracy)> Accuracies)
 {
-    /// <summary>The curves of a chapter-5 run: checks placed at (epoch − 1)·batches per epoch + batch, the final accuracy after the last batch.</summary>
-    internal static BatchCurves Of(Chapter5Result result)
+    /// <summary>
+    /// The curves of a chapter-5 run: the loss of every batch, checks placed at (epoch − 1)·batches per epoch + batch,
+    /// and the final accuracy after the last batch.
+    /// </summary>
+    internal static BatchCurves Of(IReadOnlyList<double> batchLosses, int batchesPerEpoch, IEnumerable<DeepFunctional.Book.Chapter5.AccuracyCheck> checks, double accuracy)
     {
-        int perEpoch = result.BatchLosses.Count / System.Math.Max(1, result.EpochsCompleted);
-        var accuracies = result.Checks.Select(c => ((c.Epoch - 1) * perEpoch + c.Batches, c.Accuracy)).ToList();
-        accuracies.Add((result.BatchLosses.Count, result.Accuracy));
-        return new BatchCurves(result.BatchLosses, accuracies);
+        var accuracies = checks.Select(c => ((c.Epoch - 1) * batchesPerEpoch + c.Batches, c.Accuracy)).ToList();
+        accuracies.Add((batchLosses.Count, accuracy));
+        return new BatchCurves(batchLosses, accuracies);
     }
 
     /// <summary>The mean loss of every <paramref name="size"/> batches (the last group may be smaller), placed at its last batch.</summary>

@@ -3,15 +3,42 @@ using System.Linq;
 
 namespace DeepFunctional.Cli;
 
-// Inside the namespace, so that the facade's names win over the F# core's modules of the same name.
-using DeepFunctional.CSharp;
-
 /// <summary>One run's curves: its name, training loss per epoch, and validation loss at its evaluations.</summary>
-internal sealed record LossCurves(string Name, IReadOnlyList<double> TrainingLosses, IReadOnlyList<Evaluation> Evaluations)
+internal sealed record LossCurves(string Name, IReadOnlyList<double> TrainingLosses, IReadOnlyList<(int Epoch, double Loss)> Evaluations);
+
+/// <summary>Collects a run's curves from its training events: the mean batch loss of every epoch, and every evaluation.</summary>
+internal sealed class CurveRecorder(string name)
 {
-    /// <summary>The curves of a chapter-4 run.</summary>
-    internal static LossCurves Of(Chapter4Result result) =>
-        new(result.Experiment.Name, result.TrainingLosses, result.Evaluations);
+    private readonly List<double> _training = [];
+    private readonly List<(int, double)> _evaluations = [];
+    private double _sum;
+    private int _count;
+
+    /// <summary>Takes one event into account.</summary>
+    internal void Add(TrainingEvent e)
+    {
+        switch (e)
+        {
+            case TrainingEvent.BatchCompleted b:
+                _sum += b.loss;
+                _count++;
+                break;
+            case TrainingEvent.EpochCompleted:
+                _training.Add(_count == 0 ? double.NaN : _sum / _count);
+                _sum = 0;
+                _count = 0;
+                break;
+            case TrainingEvent.Evaluated v:
+                _evaluations.Add((v.epoch, v.loss));
+                break;
+            case TrainingEvent.EarlyStopped s:
+                _evaluations.Add((s.epoch, s.loss));
+                break;
+        }
+    }
+
+    /// <summary>The curves so far.</summary>
+    internal LossCurves Curves => new(name, _training.ToArray(), _evaluations.ToArray());
 }
 
 /// <summary>Draws the loss curves of one or more runs into a PNG (ScottPlot, headless through SkiaSharp).</summary>

@@ -15,6 +15,57 @@ public enum DecayType
     Exponential,
 }
 
+/// <summary>When a <see cref="LearningRateSchedule"/> ticks.</summary>
+public enum ScheduleUnit
+{
+    /// <summary>After every epoch: epoch e (from 0) trains at the schedule's rate for t = e.</summary>
+    Epoch,
+
+    /// <summary>After every batch: step n (from 0, over the whole fit) trains at the rate for t = n.</summary>
+    Batch,
+}
+
+/// <summary>
+/// A learning-rate schedule in closed form, applied by the trainer (there is no scheduler to step, so no
+/// call order to get wrong) and continued by <see cref="Trainer"/>'s Resume. The book's decays are
+/// <see cref="Optimizer.Decay"/>; set one or the other.
+/// </summary>
+public sealed class LearningRateSchedule
+{
+    private LearningRateSchedule(Core.Schedule core) => Core = core;
+
+    internal Core.Schedule Core { get; }
+
+    /// <summary>lr · gamma^⌊t/every⌋ (PyTorch's <c>StepLR</c>).</summary>
+    /// <exception cref="Core.InvalidValueException">when every &lt; 1 or gamma is not finite and positive (on use).</exception>
+    public static LearningRateSchedule Step(int every, double gamma) => new(DeepFunctional.Schedule.NewStep(every, gamma));
+
+    /// <summary>minimum + (lr − minimum)·(1 + cos(π·t/period))/2 (PyTorch's <c>CosineAnnealingLR</c>, closed form).</summary>
+    /// <exception cref="Core.InvalidValueException">when period &lt; 1 or minimum is negative (on use).</exception>
+    public static LearningRateSchedule Cosine(int period, double minimum = 0) => new(DeepFunctional.Schedule.NewCosine(period, minimum));
+
+    /// <summary>A linear warm-up from lr·startFactor to lr over <paramref name="steps"/> ticks, then <paramref name="then"/> (constant when null).</summary>
+    /// <exception cref="Core.InvalidValueException">when steps &lt; 1 or startFactor is outside (0, 1] (on use).</exception>
+    public static LearningRateSchedule Warmup(int steps, double startFactor, LearningRateSchedule? then = null) =>
+        new(DeepFunctional.Schedule.NewWarmup(steps, startFactor, then?.Core ?? DeepFunctional.Schedule.Constant));
+
+    /// <summary>The rate at tick <paramref name="t"/> from the base rate <paramref name="learningRate"/>.</summary>
+    public double RateAt(double learningRate, int t) => DeepFunctional.ScheduleModule.rate(learningRate, Core, t);
+
+    internal static LearningRateSchedule FromCore(Core.Schedule core) => new(core);
+
+    /// <summary>e.g. "Cosine(period 10, minimum 0.001)".</summary>
+    public override string ToString() => Describe(Core);
+
+    private static string Describe(Core.Schedule s) => s switch
+    {
+        DeepFunctional.Schedule.Step st => $"Step(every {st.every}, gamma {Layer.Number(st.gamma)})",
+        DeepFunctional.Schedule.Cosine c => $"Cosine(period {c.period}, minimum {Layer.Number(c.minimum)})",
+        DeepFunctional.Schedule.Warmup w => $"Warmup({w.steps} steps from {Layer.Number(w.startFactor)}, then {Describe(w.after)})",
+        _ => "Constant",
+    };
+}
+
 /// <summary>
 /// An optimizer's settings: the update rule and its learning rate, optionally decaying to a final rate by
 /// the last epoch and clipping gradients. Optimizers are values: a <see cref="Trainer"/> keeps the state.
@@ -46,6 +97,12 @@ public abstract class Optimizer
         init => _final = value is { } v ? CheckRate(v, nameof(FinalLearningRate)) : null;
     }
 
+    /// <summary>A closed-form learning-rate schedule (null: none); not together with <see cref="Decay"/>.</summary>
+    public LearningRateSchedule? Schedule { get; init; }
+
+    /// <summary>Whether <see cref="Schedule"/> ticks per epoch (the default) or per batch.</summary>
+    public ScheduleUnit ScheduleUnit { get; init; } = ScheduleUnit.Epoch;
+
     /// <summary>When set, every gradient element is clipped to [−limit, limit] before the update.</summary>
     /// <exception cref="Core.InvalidValueException">when the limit is not finite and positive.</exception>
     public double? ClipGradients
@@ -76,10 +133,23 @@ public abstract class Optimizer
         if (Decay.HasValue != FinalLearningRate.HasValue)
             throw new Core.InvalidValueException(operation, "a decay with both Decay and FinalLearningRate set",
                 Decay.HasValue ? "no FinalLearningRate" : "no Decay", Decay.HasValue ? nameof(FinalLearningRate) : nameof(Decay));
-        var decay = Decay is { } d && FinalLearningRate is { } f
-            ? FSharpOption<Tuple<double, Core.DecayType>>.Some(Tuple.Create(f, d == DecayType.Linear ? Core.DecayType.Linear : Core.DecayType.Exponential))
-            : FSharpOption<Tuple<double, Core.DecayType>>.None;
-        return new Core.Optimizer(Rule, LearningRate, decay, Interop.Option(ClipGradients));
+        if (Decay.HasValue && Schedule is not null)
+            throw new Core.InvalidValueException(operation, "one learning-rate schedule: Decay or Schedule", "both", nameof(Schedule));
+        var core = new Core.Optimizer(Rule, LearningRate, DeepFunctional.Schedule.Constant, Core.ScheduleUnit.Epoch, Interop.Option(ClipGradients));
+        if (Decay is { } d && FinalLearningRate is { } f)
+            return Core.OptimizerModule.withDecay(d == DecayType.Linear ? Core.DecayType.Linear : Core.DecayType.Exponential, f, core);
+        if (Schedule is { } s)
+        {
+            try
+            {
+                return Core.OptimizerModule.withSchedule(ScheduleUnit == ScheduleUnit.Batch ? Core.ScheduleUnit.Batch : Core.ScheduleUnit.Epoch, s.Core, core);
+            }
+            catch (Core.InvalidValueException e)
+            {
+                throw new Core.InvalidValueException(operation, e.Expected, e.Actual, nameof(Schedule));
+            }
+        }
+        return core;
     }
 
     internal static Optimizer FromCore(Core.Optimizer core)
@@ -91,16 +161,22 @@ public abstract class Optimizer
             Core.UpdateRule.Adam a => new Adam(core.LearningRate) { Beta1 = a.beta1, Beta2 = a.beta2, Eps = a.eps },
             _ => new SGD(core.LearningRate),
         };
-        var decay = FSharpOption<Tuple<double, Core.DecayType>>.get_IsSome(core.Decay) ? core.Decay!.Value : null;
-        return o.With(decay is null ? null : decay.Item2.IsLinear ? DecayType.Linear : DecayType.Exponential, decay?.Item1, Interop.ValueOrNull(core.Clip));
+        var clip = Interop.ValueOrNull(core.Clip);
+        return core.Schedule switch
+        {
+            DeepFunctional.Schedule.Decay d => o.With(d.Item2.IsLinear ? DecayType.Linear : DecayType.Exponential, d.final, clip),
+            var s when s.IsConstant => o.With(null, null, clip),
+            var s => o.With(null, null, clip, LearningRateSchedule.FromCore(s), core.ScheduleUnit.IsBatch ? ScheduleUnit.Batch : ScheduleUnit.Epoch),
+        };
     }
 
-    private protected abstract Optimizer With(DecayType? decay, double? final, double? clip);
+    private protected abstract Optimizer With(DecayType? decay, double? final, double? clip, LearningRateSchedule? schedule = null, ScheduleUnit unit = ScheduleUnit.Epoch);
 
     /// <summary>e.g. "SGDMomentum(learningRate: 0.2, momentum: 0.9, Exponential decay to 0.05)".</summary>
     public override string ToString() =>
         $"{GetType().Name}(learningRate: {Layer.Number(LearningRate)}{Details}"
         + $"{(Decay is { } d ? $", {d} decay to {Layer.Number(FinalLearningRate ?? 0)}" : "")}"
+        + $"{(Schedule is { } s ? $", {s} per {ScheduleUnit.ToString().ToLowerInvariant()}" : "")}"
         + $"{(ClipGradients is { } c ? $", clip {Layer.Number(c)}" : "")})";
 
     private protected virtual string Details => "";
@@ -122,8 +198,8 @@ public sealed class SGD : Optimizer
 
     private protected override Core.UpdateRule Rule => Core.UpdateRule.SGD;
 
-    private protected override Optimizer With(DecayType? decay, double? final, double? clip) =>
-        new SGD(LearningRate) { Decay = decay, FinalLearningRate = final, ClipGradients = clip };
+    private protected override Optimizer With(DecayType? decay, double? final, double? clip, LearningRateSchedule? schedule = null, ScheduleUnit unit = ScheduleUnit.Epoch) =>
+        new SGD(LearningRate) { Decay = decay, FinalLearningRate = final, ClipGradients = clip, Schedule = schedule, ScheduleUnit = unit };
 }
 
 /// <summary>SGD with momentum: v ← momentum·v + lr·grad; param ← param − v (the book's <c>SGDMomentum</c>).</summary>
@@ -143,8 +219,8 @@ public sealed class SGDMomentum : Optimizer
 
     private protected override string Details => $", momentum: {Layer.Number(Momentum)}";
 
-    private protected override Optimizer With(DecayType? decay, double? final, double? clip) =>
-        new SGDMomentum(LearningRate, Momentum) { Decay = decay, FinalLearningRate = final, ClipGradients = clip };
+    private protected override Optimizer With(DecayType? decay, double? final, double? clip, LearningRateSchedule? schedule = null, ScheduleUnit unit = ScheduleUnit.Epoch) =>
+        new SGDMomentum(LearningRate, Momentum) { Decay = decay, FinalLearningRate = final, ClipGradients = clip, Schedule = schedule, ScheduleUnit = unit };
 }
 
 /// <summary>AdaGrad as the book writes it: s ← s + (eps + grad²); param ← param − lr/√s · grad.</summary>
@@ -165,8 +241,8 @@ public sealed class AdaGrad : Optimizer
 
     private protected override string Details => Eps != 1e-7 ? $", eps: {Layer.Number(Eps)}" : "";
 
-    private protected override Optimizer With(DecayType? decay, double? final, double? clip) =>
-        new AdaGrad(LearningRate) { Eps = Eps, Decay = decay, FinalLearningRate = final, ClipGradients = clip };
+    private protected override Optimizer With(DecayType? decay, double? final, double? clip, LearningRateSchedule? schedule = null, ScheduleUnit unit = ScheduleUnit.Epoch) =>
+        new AdaGrad(LearningRate) { Eps = Eps, Decay = decay, FinalLearningRate = final, ClipGradients = clip, Schedule = schedule, ScheduleUnit = unit };
 }
 
 /// <summary>Adam (Kingma and Ba) with bias-corrected moments.</summary>
@@ -196,6 +272,6 @@ public sealed class Adam : Optimizer
     private protected override string Details =>
         Beta1 != 0.9 || Beta2 != 0.999 || Eps != 1e-8 ? $", beta1: {Layer.Number(Beta1)}, beta2: {Layer.Number(Beta2)}, eps: {Layer.Number(Eps)}" : "";
 
-    private protected override Optimizer With(DecayType? decay, double? final, double? clip) =>
-        new Adam(LearningRate) { Beta1 = Beta1, Beta2 = Beta2, Eps = Eps, Decay = decay, FinalLearningRate = final, ClipGradients = clip };
+    private protected override Optimizer With(DecayType? decay, double? final, double? clip, LearningRateSchedule? schedule = null, ScheduleUnit unit = ScheduleUnit.Epoch) =>
+        new Adam(LearningRate) { Beta1 = Beta1, Beta2 = Beta2, Eps = Eps, Decay = decay, FinalLearningRate = final, ClipGradients = clip, Schedule = schedule, ScheduleUnit = unit };
 }

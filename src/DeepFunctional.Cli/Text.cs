@@ -61,7 +61,12 @@ internal static class Text
     internal static string Describe(Optimizer optimizer)
     {
         string rate = "learningRate: " + Number(optimizer.LearningRate);
-        string decay = optimizer.Decay is { } d ? $", {d.Value.Item2} decay to {Number(d.Value.Item1)}" : "";
+        string decay = optimizer.Schedule switch
+        {
+            Schedule.Decay d => $", {d.Item2} decay to {Number(d.final)}",
+            var s when s.IsConstant => "",
+            var s => $", {s} per {optimizer.ScheduleUnit}",
+        };
         return optimizer.Rule switch
         {
             UpdateRule.Momentum m => $"SGDMomentum({rate}, momentum: {Number(m.momentum)}{decay})",

@@ -391,17 +391,9 @@ public sealed class NeuralNetwork
     {
         var sample = inputShape ?? State?.InputShape
             ?? throw new InvalidOperationException("NeuralNetwork.Summary: give an input shape, or train the network first");
-        int[] full = [1, .. sample];
-        var shapes = ShapesFor("NeuralNetwork.Summary", nameof(inputShape), full);
-        var parameters = Core.NeuralNetwork.parameterShapes(Fresh<double>(), full).ToArray();
-        var lines = new List<string> { $"input {Interop.Format(sample)}" };
-        for (int i = 0; i < Layers.Count; i++)
-        {
-            int count = parameters[i].Sum(p => p.Item2.Aggregate(1, (a, b) => a * b));
-            lines.Add($"{Layers[i]} -> {Interop.Format(shapes[i][1..])}, {count} parameters");
-        }
-        lines.Add($"{parameters.Sum(l => l.Sum(p => p.Item2.Aggregate(1, (a, b) => a * b)))} parameters, loss {Loss}");
-        return string.Join(Environment.NewLine, lines);
+        ShapesFor("NeuralNetwork.Summary", nameof(inputShape), [1, .. sample]);
+        var rows = Core.Summary.ofNetwork(Fresh<double>(), sample);
+        return Core.Summary.format(rows).ReplaceLineEndings() + Environment.NewLine + $"input {Interop.Format(sample)}, loss {Loss}";
     }
 
     /// <summary>

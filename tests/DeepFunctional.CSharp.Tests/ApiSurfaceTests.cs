@@ -153,7 +153,7 @@ public class ApiSurfaceTests
         [
             "NeuralNetwork", "Layer", "Dense", "Conv2D", "MaxPool2D", "AvgPool2D", "Flatten", "Dropout", "RecurrentLayer", "SimpleRNN",
             "LSTM", "GRU", "Embedding", "WeightInit", "Activation", "Linear", "Sigmoid", "Tanh", "ReLU", "Loss", "MeanSquaredError",
-            "SoftmaxCrossEntropy", "Optimizer", "SGD", "SGDMomentum", "AdaGrad", "Adam", "DecayType", "Trainer", "FitOptions",
+            "SoftmaxCrossEntropy", "Optimizer", "SGD", "SGDMomentum", "AdaGrad", "Adam", "DecayType", "LearningRateSchedule", "ScheduleUnit", "Trainer", "FitOptions",
             "CheckpointOptions", "FitResult", "Evaluation", "TrainingProgress", "TrainingProgressKind", "Precision", "ParameterTensor",
             "CharacterModel", "CharacterTrainingOptions", "CharacterTrainingReport", "CharacterTrainingResult", "RecurrentCell",
             "Metrics", "Classification", "ImageSet", "ImageDataSet",

@@ -110,16 +110,40 @@ public class MoreFacadeTests
     }
 
     [Fact]
+    public void A_learning_rate_schedule_changes_training_and_cannot_be_combined_with_the_books_decay()
+    {
+        var x = new double[,] { { 1, 0 }, { 0, 1 }, { 1, 1 }, { 0, 0 } };
+        var y = new double[,] { { 1 }, { 0 }, { 1 }, { 0 } };
+        double[] Train(Optimizer o)
+        {
+            var net = new NeuralNetwork([new Dense(1, new Linear())], new MeanSquaredError(), seed: 3);
+            new Trainer(net, o).Fit(x, y, new FitOptions { Epochs = 3, BatchSize = 2, EarlyStopping = false });
+            return net.GetParameters()[0].Values.ToArray();
+        }
+        var step = new SGD(0.1) { Schedule = LearningRateSchedule.Step(1, 0.5), ScheduleUnit = ScheduleUnit.Batch };
+        Assert.Equal("SGD(learningRate: 0.1, Step(every 1, gamma 0.5) per batch)", step.ToString());
+        Assert.NotEqual(Train(new SGD(0.1)), Train(step));
+        Assert.Equal(0.025, LearningRateSchedule.Step(1, 0.5).RateAt(0.1, 2), 15);
+        var both = new SGD(0.1) { Decay = DecayType.Linear, FinalLearningRate = 0.01, Schedule = LearningRateSchedule.Cosine(5) };
+        Assert.Equal("Schedule", Assert.Throws<global::DeepFunctional.InvalidValueException>(() => Train(both)).ParamName);
+        var bad = new SGD(0.1) { Schedule = LearningRateSchedule.Step(0, 0.5) };
+        Assert.Equal("Schedule", Assert.Throws<global::DeepFunctional.InvalidValueException>(() => Train(bad)).ParamName);
+    }
+
+    private static string[] Cells(string line) => line.Split("  ", StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+
+    [Fact]
     public void Summary_lists_every_layers_output_shape_and_parameters()
     {
         var net = new NeuralNetwork([new Conv2D(2, 3, new ReLU()) { Bias = true }, new MaxPool2D(2), new Flatten(), new Dense(3)], new SoftmaxCrossEntropy());
         var lines = net.Summary([1, 4, 4]).Split(Environment.NewLine);
-        Assert.Equal("input [1; 4; 4]", lines[0]);
-        Assert.Equal("Conv2D(2, 3x3, ReLU, bias) -> [2; 4; 4], 20 parameters", lines[1]);
-        Assert.Equal("MaxPool2D(2, stride 2) -> [2; 2; 2], 0 parameters", lines[2]);
-        Assert.Equal("Flatten -> [8], 0 parameters", lines[3]);
-        Assert.Equal("Dense(3, Linear) -> [3], 27 parameters", lines[4]);
-        Assert.Equal("47 parameters, loss SoftmaxCrossEntropy", lines[5]);
+        Assert.Equal(["layer", "output shape", "parameters"], lines[0].Split("  ", StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+        Assert.Equal(["Conv2D(2, 3x3, relu, stride 1, padding 1)", "2x4x4", "20"], Cells(lines[2]));
+        Assert.Equal(["MaxPool2D(2x2, stride 2)", "2x2x2", "0"], Cells(lines[3]));
+        Assert.Equal(["Flatten", "8", "0"], Cells(lines[4]));
+        Assert.Equal(["Dense(3, linear)", "3", "27"], Cells(lines[5]));
+        Assert.Equal(["total", "47"], Cells(lines[7]));
+        Assert.Equal("input 1x4x4, loss SoftmaxCrossEntropy", lines[8].Replace("[1; 4; 4]", "1x4x4"));
         Assert.Throws<InvalidOperationException>(() => net.Summary());
         net.Initialize([1, 4, 4], Precision.Single);
         Assert.Equal(47, net.ParameterCount);

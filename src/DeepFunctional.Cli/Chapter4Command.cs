@@ -131,6 +131,10 @@ internal sealed class Chapter4Command(CliIo io) : Command<Chapter4Settings>
             last = result;
         }
         PrintTable(rows, stdout);
+        // The model is written before the plot, so that a plot that fails never loses the trained model.
+        if (last is not null)
+            ModelOutput.Write(settings, stdout, ModelOutput.Classifier(last.Fit.Network, images, data, Chapter4.Seed, epochs: rows[^1].EpochsRun,
+                [("validation loss", rows[^1].ValidationLoss), ("accuracy", rows[^1].Accuracy)]));
         if (settings.PlotFile is string plot)
         {
             string title = $"Chapter 4 on {Path.GetFileName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(settings.Folder)))} ({mode}, {settings.PrecisionName} precision)";
@@ -138,9 +142,6 @@ internal sealed class Chapter4Command(CliIo io) : Command<Chapter4Settings>
             stdout.WriteLine();
             stdout.WriteLine($"Loss curves written to {plot}");
         }
-        if (last is not null)
-            ModelOutput.Write(settings, stdout, ModelOutput.Classifier(last.Fit.Network, images, data, Chapter4.Seed, epochs: rows[^1].EpochsRun,
-                [("validation loss", rows[^1].ValidationLoss), ("accuracy", rows[^1].Accuracy)]));
         return 0;
     }
 

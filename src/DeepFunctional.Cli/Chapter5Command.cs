@@ -121,6 +121,9 @@ internal sealed class Chapter5Command(CliIo io) : Command<Chapter5Settings>
         stdout.WriteLine(Chapter5.accuracyLine(result.Accuracy));
         stdout.WriteLine(string.Create(CultureInfo.InvariantCulture, $"Trained in {seconds:F1} s"));
 
+        // The model is written before the plot, so that a plot that fails never loses the trained model.
+        ModelOutput.Write(settings, stdout, ModelOutput.Classifier(result.Fit.Network, images, data, Chapter5.Seed, epochsRun,
+            [("validation loss", result.ValidationLoss), ("accuracy", result.Accuracy)], asImages: true));
         if (settings.PlotFile is string plot)
         {
             string folder = Path.GetFileName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(settings.Folder)));
@@ -128,8 +131,6 @@ internal sealed class Chapter5Command(CliIo io) : Command<Chapter5Settings>
             Files.Write("--plot", plot, () => BatchPlot.Save(plot, title, BatchCurves.Of(batchLosses, perEpoch, result.Checks, result.Accuracy)));
             stdout.WriteLine($"Loss and accuracy curves written to {plot}");
         }
-        ModelOutput.Write(settings, stdout, ModelOutput.Classifier(result.Fit.Network, images, data, Chapter5.Seed, epochsRun,
-            [("validation loss", result.ValidationLoss), ("accuracy", result.Accuracy)], asImages: true));
         return 0;
     }
 }

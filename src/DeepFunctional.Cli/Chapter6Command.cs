@@ -277,15 +277,16 @@ internal sealed class Chapter6Command(CliIo io) : Command<Chapter6Settings>
         if (settings.Iterations % settings.SampleEvery != 0)
             stdout.WriteLine(Line(settings.Iterations, result.MovingAverages[^1]));
 
+        // The model is written before the plot, so that a plot that fails never loses the trained model.
+        var saved = ModelFile.ofCharModel(result.Model);
+        ModelOutput.Write(settings, stdout, ModelOutput.With(saved, saved.Preprocessing, saved.Classes,
+            ModelOutput.Provenance(1L, null, [("moving-average loss", result.MovingAverages[^1])])));
         if (settings.PlotFile is string plot)
         {
             Files.Write("--plot", plot, () => LossPlot.SaveIterations(plot,
                 $"Chapter 6: {layers} on {Path.GetFileName(source)} ({settings.PrecisionName} precision)", Text.Describe(optimizer), result.MovingAverages));
             stdout.WriteLine($"Loss curve written to {plot}");
         }
-        var saved = ModelFile.ofCharModel(result.Model);
-        ModelOutput.Write(settings, stdout, ModelOutput.With(saved, saved.Preprocessing, saved.Classes,
-            ModelOutput.Provenance(1L, null, [("moving-average loss", result.MovingAverages[^1])])));
         return 0;
     }
 

@@ -19,7 +19,8 @@ internal static class ModelCommands
     {
         config.AddCommand<PredictCommand>("predict")
             .WithDescription("Print the predictions of a saved model for the rows of a CSV file of raw inputs (one row per line; the model's preprocessing is applied)")
-            .WithExample("predict", "--model", "boston-one-hidden-layer.dfm", "--input", "houses.csv");
+            .WithExample("predict", "--model", "boston-one-hidden-layer.dfm", "--input", "houses.csv")
+            .WithExample("predict", "--model", "fashion.dfm", "--data", "/usr/share/datasets/fashion-mnist");
         config.AddCommand<InfoCommand>("info")
             .WithDescription("Describe a saved model: its architecture, input shape, precision, preprocessing, provenance and parameter count")
             .WithExample("info", "--model", "cnn.dfm");
@@ -55,9 +56,33 @@ internal sealed class PredictSettings : ModelFileSettings
     [Description("A CSV file of raw inputs, one row per line, as many numbers per row as the model takes; a first line of names is skipped")]
     public string? InputFile { get; init; }
 
+    /// <summary>An MNIST-format folder whose test set a classifier is measured on.</summary>
+    [CommandOption("--data <DIR>")]
+    [Description("An MNIST-format folder (t10k-images-idx3-ubyte[.gz], t10k-labels-idx1-ubyte[.gz]): print a classifier's test accuracy and confusion matrix")]
+    public string? DataFolder { get; init; }
+
+    /// <summary>One IDX images file.</summary>
+    [CommandOption("--images <IDX>")]
+    [Description("One IDX images file (raw 0-255 pixels): print the class of every image, or with --labels the accuracy and confusion matrix")]
+    public string? ImagesFile { get; init; }
+
+    /// <summary>The IDX labels of --images.</summary>
+    [CommandOption("--labels <IDX>")]
+    [Description("The IDX labels file of --images")]
+    public string? LabelsFile { get; init; }
+
     /// <inheritdoc/>
-    protected override ValidationResult Check() =>
-        InputFile is null or "" ? ValidationResult.Error("option --input expects a CSV file, got nothing") : ValidationResult.Success();
+    protected override ValidationResult Check()
+    {
+        int given = new[] { InputFile, DataFolder, ImagesFile }.Count(f => f is not null);
+        if (given != 1)
+            return ValidationResult.Error($"predict expects one of --input CSV, --data DIR or --images IDX, got {(given == 0 ? "none" : given.ToString(CultureInfo.InvariantCulture))}");
+        if (new[] { InputFile, DataFolder, ImagesFile }.Any(f => f is ""))
+            return ValidationResult.Error("option --input, --data or --images expects a path, got nothing");
+        if (LabelsFile is not null && ImagesFile is null)
+            return ValidationResult.Error("option --labels goes with --images");
+        return ValidationResult.Success();
+    }
 }
 
 /// <summary>The options of info.</summary>
@@ -82,10 +107,64 @@ internal sealed class PredictCommand(CliIo io) : Command<PredictSettings>
     /// <inheritdoc/>
     public override int Execute(CommandContext context, PredictSettings settings, CancellationToken cancellationToken)
     {
-        string input = settings.InputFile!;
-        if (!File.Exists(input))
-            throw new RunFailedException($"--input: cannot read '{input}': found no such file");
-        return ModelFiles.Visit(settings.ModelFile!, new Predictor(io.Out, input));
+        if (settings.InputFile is { } input)
+        {
+            if (!File.Exists(input))
+                throw new RunFailedException($"--input: cannot read '{input}': found no such file");
+            return ModelFiles.Visit(settings.ModelFile!, new Predictor(io.Out, input));
+        }
+        ImageSet images;
+        bool labelled = true;
+        if (settings.DataFolder is { } folder)
+            images = Files.Read("--data", folder, () => Idx.loadMnistFolder(folder)).TestSet;
+        else
+        {
+            string file = settings.ImagesFile!;
+            var raw = Files.Read("--images", file, () => Idx.loadImages(file));
+            labelled = settings.LabelsFile is not null;
+            int[] labels = labelled
+                ? Files.Read("--labels", settings.LabelsFile!, () => Idx.loadLabels(256, settings.LabelsFile!))
+                : new int[raw.Count];
+            if (labels.Length != raw.Count)
+                throw new RunFailedException($"--labels: '{settings.LabelsFile}' has {labels.Length} labels for the {raw.Count} images of '{file}'");
+            images = new ImageSet(raw.Count, raw.Rows, raw.Cols, labelled && labels.Length > 0 ? labels.Max() + 1 : 1, raw.Pixels, labels);
+        }
+        return ModelFiles.Visit(settings.ModelFile!, new ImageClassifier(io.Out, images, labelled));
+    }
+
+    /// <summary>A classifier's classes for images of raw pixels; with labels, its accuracy and confusion matrix.</summary>
+    private sealed class ImageClassifier(TextWriter stdout, ImageSet images, bool labelled) : IModelVisitor<int>
+    {
+        public int Visit<T>(string path, SavedModel<T> model) where T : IFloatingPointIeee754<T>
+        {
+            int pixels = images.Rows * images.Cols;
+            if (model.InputShape.Aggregate(1, (a, b) => a * b) != pixels)
+                throw new RunFailedException($"--model: '{path}' takes inputs of shape {string.Join("x", model.InputShape)}, not images of {images.Rows}x{images.Cols}");
+            var raw = Tensor.reshape([images.Count, .. model.InputShape], Classification.pixels<T>(images));
+            var scores = NeuralNetwork.predict(model.Network, PreprocessingModule.apply(model.Preprocessing, raw));
+            if (scores.Rank != 2)
+                throw new RunFailedException($"--model: '{path}' is not a classifier: its output for an image has shape {string.Join("x", scores.Shape[1..])}");
+            int[] predicted = Classification.argmax(scores);
+            string[] names = model.Classes?.Value ?? Enumerable.Range(0, scores.Cols).Select(c => c.ToString(CultureInfo.InvariantCulture)).ToArray();
+            if (!labelled)
+            {
+                foreach (int c in predicted) stdout.WriteLine(names[c]);
+                return 0;
+            }
+            if (images.Labels.Any(l => l >= scores.Cols))
+                throw new RunFailedException($"the labels go up to {images.Labels.Max()}, but '{path}' has {scores.Cols} classes");
+            stdout.WriteLine($"Test accuracy: {Text.Fixed(Classification.accuracy(predicted, images.Labels) * 100.0, 2)}% of {images.Count.ToString("N0", CultureInfo.InvariantCulture)} images");
+            var confusion = Classification.confusionMatrix(scores.Cols, predicted, images.Labels);
+            stdout.WriteLine("Confusion matrix (rows: true class, columns: predicted class):");
+            int width = Math.Max(6, names.Max(n => n.Length) + 1);
+            stdout.WriteLine(new string(' ', width) + string.Concat(Enumerable.Range(0, scores.Cols).Select(c => c.ToString(CultureInfo.InvariantCulture).PadLeft(6))));
+            for (int t = 0; t < scores.Cols; t++)
+                stdout.WriteLine(names[t].PadRight(width) + string.Concat(Enumerable.Range(0, scores.Cols).Select(c => confusion[t, c].ToString(CultureInfo.InvariantCulture).PadLeft(6))));
+            return 0;
+        }
+
+        public int VisitCharModel<T>(string path, CharModel<T> model) where T : IFloatingPointIeee754<T> =>
+            throw new RunFailedException($"--model: '{path}' is a character model; generate text with it: ch6 --generate N --model {path}");
     }
 
     private sealed class Predictor(TextWriter stdout, string input) : IModelVisitor<int>
@@ -159,6 +238,8 @@ internal sealed class InfoCommand(CliIo io) : Command<InfoSettings>
         {
             var net = model.Network;
             stdout.WriteLine($"Layers: {Text.Describe(net.Layers)}");
+            foreach (var line in Summary.format(Summary.ofNetwork(net, model.InputShape)).Split('\n'))
+                stdout.WriteLine("  " + line);
             stdout.WriteLine($"Loss: {Text.Describe(net.Loss)}");
             stdout.WriteLine($"Input shape: {string.Join("x", model.InputShape)}");
             stdout.WriteLine($"Preprocessing: {Describe(model.Preprocessing)}");

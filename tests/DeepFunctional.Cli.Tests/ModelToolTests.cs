@@ -43,6 +43,11 @@ public class ModelToolTests
         Assert.True(run.ExitCode == 0, run.Stderr);
         Assert.Equal($"Model: {model} (model file, double precision)", run.Lines[0]);
         Assert.Contains("Layers: Dense(13, Sigmoid), Dense(1, Linear)", run.Lines);
+        // The Keras-like summary: each layer, its output shape and parameters, and the total.
+        string[] Cells(string line) => line.Split("  ", StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        Assert.Contains(run.Lines, l => Cells(l) is ["Dense(13, sigmoid)", "13", "182"]);
+        Assert.Contains(run.Lines, l => Cells(l) is ["Dense(1, linear)", "1", "14"]);
+        Assert.Contains(run.Lines, l => Cells(l) is ["total", "196"]);
         Assert.Contains("Loss: MeanSquaredError", run.Lines);
         Assert.Contains("Input shape: 13", run.Lines);
         Assert.Contains("Preprocessing: standardised per feature (13 means and standard deviations)", run.Lines);

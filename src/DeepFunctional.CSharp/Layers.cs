@@ -242,17 +242,16 @@ public sealed class Conv2D : Layer
         + $"{(WeightInit == WeightInit.Glorot ? ", Glorot" : "")}{(KeepProbability < 1 ? $", keep {Number(KeepProbability)}" : "")})";
 }
 
-/// <summary>Max pooling over kernel×kernel windows moved by stride: [batch; c; h; w] → [batch; c; h'; w'].</summary>
-public sealed class MaxPool2D : Layer
+/// <summary>Pooling over kernel×kernel windows moved by stride: [batch; c; h; w] → [batch; c; h'; w'].</summary>
+public abstract class Pool2D : Layer
 {
-    /// <summary>Pooling over <paramref name="kernel"/>×<paramref name="kernel"/> windows.</summary>
-    /// <param name="kernel">The window's side (at least 1).</param>
-    /// <param name="stride">The step between windows; the kernel's side when null.</param>
-    /// <exception cref="Core.InvalidValueException">when a size is below 1.</exception>
-    public MaxPool2D(int kernel, int? stride = null)
+    private readonly string _name;
+
+    private protected Pool2D(string name, int kernel, int? stride)
     {
-        CheckPositive("MaxPool2D", "a kernel", kernel, nameof(kernel));
-        CheckPositive("MaxPool2D", "a stride", stride ?? kernel, nameof(stride));
+        CheckPositive(name, "a kernel", kernel, nameof(kernel));
+        CheckPositive(name, "a stride", stride ?? kernel, nameof(stride));
+        _name = name;
         Kernel = kernel;
         Stride = stride ?? kernel;
     }
@@ -263,37 +262,32 @@ public sealed class MaxPool2D : Layer
     /// <summary>The step between windows.</summary>
     public int Stride { get; }
 
-    internal override Core.Layer ToCore() => Core.Layer.NewMaxPool2D(Kernel, Stride);
-
     /// <summary>e.g. "MaxPool2D(2, stride 2)".</summary>
-    public override string ToString() => $"MaxPool2D({Kernel}, stride {Stride})";
+    public override string ToString() => $"{_name}({Kernel}, stride {Stride})";
+}
+
+/// <summary>Max pooling over kernel×kernel windows moved by stride: [batch; c; h; w] → [batch; c; h'; w'].</summary>
+public sealed class MaxPool2D : Pool2D
+{
+    /// <summary>Pooling over <paramref name="kernel"/>×<paramref name="kernel"/> windows.</summary>
+    /// <param name="kernel">The window's side (at least 1).</param>
+    /// <param name="stride">The step between windows; the kernel's side when null.</param>
+    /// <exception cref="Core.InvalidValueException">when a size is below 1.</exception>
+    public MaxPool2D(int kernel, int? stride = null) : base("MaxPool2D", kernel, stride) { }
+
+    internal override Core.Layer ToCore() => Core.Layer.NewMaxPool2D(Kernel, Stride);
 }
 
 /// <summary>Average pooling over kernel×kernel windows moved by stride: [batch; c; h; w] → [batch; c; h'; w'].</summary>
-public sealed class AvgPool2D : Layer
+public sealed class AvgPool2D : Pool2D
 {
     /// <summary>Pooling over <paramref name="kernel"/>×<paramref name="kernel"/> windows.</summary>
     /// <param name="kernel">The window's side (at least 1).</param>
     /// <param name="stride">The step between windows; the kernel's side when null.</param>
     /// <exception cref="Core.InvalidValueException">when a size is below 1.</exception>
-    public AvgPool2D(int kernel, int? stride = null)
-    {
-        CheckPositive("AvgPool2D", "a kernel", kernel, nameof(kernel));
-        CheckPositive("AvgPool2D", "a stride", stride ?? kernel, nameof(stride));
-        Kernel = kernel;
-        Stride = stride ?? kernel;
-    }
-
-    /// <summary>The window's side.</summary>
-    public int Kernel { get; }
-
-    /// <summary>The step between windows.</summary>
-    public int Stride { get; }
+    public AvgPool2D(int kernel, int? stride = null) : base("AvgPool2D", kernel, stride) { }
 
     internal override Core.Layer ToCore() => Core.Layer.NewAvgPool2D(Kernel, Stride);
-
-    /// <summary>e.g. "AvgPool2D(2, stride 2)".</summary>
-    public override string ToString() => $"AvgPool2D({Kernel}, stride {Stride})";
 }
 
 /// <summary>Reshapes [batch; ...] to [batch; rest].</summary>

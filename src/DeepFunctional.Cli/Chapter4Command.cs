@@ -62,23 +62,7 @@ internal sealed class Chapter4Command(CliIo io) : Command<Chapter4Settings>
     /// <inheritdoc/>
     public override int Execute(CommandContext context, Chapter4Settings settings, CancellationToken cancellationToken)
     {
-        if (!Directory.Exists(settings.Folder))
-            throw new RunFailedException(Images.MissingFolder(settings.DataFolder, settings.Folder));
-        Files.CheckWritable("--plot", settings.PlotFile);
-        Files.CheckWritable("--save", settings.SaveFile);
-        Files.CheckWritable("--onnx", settings.OnnxFile);
-        io.Cancellation.ThrowIfCancellationRequested();
-        var loading = new ProgressLine(io.ProgressWriter);
-        loading.Show($"reading {settings.Folder}");
-        ImageTrainTest images;
-        try
-        {
-            images = Images.Load(settings.Folder);
-        }
-        finally
-        {
-            loading.Clear();
-        }
+        var images = Images.CheckAndLoad(settings, io, message => new RunFailedException(message));
         return settings.Precision == Precision.Double ? Run<double>(settings, images) : Run<float>(settings, images);
     }
 

@@ -19,6 +19,30 @@ internal static class Images
               + $"or give --data DIR for a folder of MNIST-format files ({string.Join(", ", FileNames)}, each possibly .gz)"
             : $"--data: found no folder '{folder}'; expected a folder of MNIST-format files ({string.Join(", ", FileNames)}, each possibly .gz)";
 
+    /// <summary>
+    /// What ch4 and ch5 do before training: check the data folder (a missing one raised through
+    /// <paramref name="missing"/>) and the output paths, then read the folder with a progress line.
+    /// </summary>
+    internal static ImageTrainTest CheckAndLoad(ImageSettings settings, CliIo io, Func<string, Exception> missing)
+    {
+        if (!Directory.Exists(settings.Folder))
+            throw missing(MissingFolder(settings.DataFolder, settings.Folder));
+        Files.CheckWritable("--plot", settings.PlotFile);
+        Files.CheckWritable("--save", settings.SaveFile);
+        Files.CheckWritable("--onnx", settings.OnnxFile);
+        io.Cancellation.ThrowIfCancellationRequested();
+        var loading = new ProgressLine(io.ProgressWriter);
+        loading.Show($"reading {settings.Folder}");
+        try
+        {
+            return Load(settings.Folder);
+        }
+        finally
+        {
+            loading.Clear();
+        }
+    }
+
     /// <summary>Reads the folder; a missing or malformed file becomes a one-line failure naming it.</summary>
     /// <exception cref="RunFailedException">when a file is missing or malformed.</exception>
     internal static ImageTrainTest Load(string folder)

@@ -151,7 +151,7 @@ public class ApiSurfaceTests
     {
         string[] main =
         [
-            "NeuralNetwork", "Layer", "Dense", "Conv2D", "MaxPool2D", "AvgPool2D", "Flatten", "Dropout", "RecurrentLayer", "SimpleRNN",
+            "NeuralNetwork", "Layer", "Dense", "Conv2D", "Pool2D", "MaxPool2D", "AvgPool2D", "Flatten", "Dropout", "RecurrentLayer", "SimpleRNN",
             "LSTM", "GRU", "Embedding", "WeightInit", "Activation", "Linear", "Sigmoid", "Tanh", "ReLU", "Loss", "MeanSquaredError",
             "SoftmaxCrossEntropy", "Optimizer", "SGD", "SGDMomentum", "AdaGrad", "Adam", "DecayType", "LearningRateSchedule", "ScheduleUnit", "Trainer", "FitOptions",
             "CheckpointOptions", "FitResult", "Evaluation", "TrainingProgress", "TrainingProgressKind", "Precision", "ParameterTensor",
